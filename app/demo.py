@@ -1,0 +1,256 @@
+"""A believable, deterministic sample of a province: enterprises in several cities,
+practitioners with valid ID numbers, roster certificates, employments and registrations,
+plus one demo account per role. Running it twice changes nothing (rows are keyed by their
+unique numbers and generated from a fixed seed)."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy import insert, select
+
+from .enums import (
+    CertificateSource,
+    EnterpriseStatus,
+    RegistrationStatus,
+    RegistryStatus,
+    Sex,
+    VerificationStatus,
+)
+from .dates import add_years
+from .extensions import db
+from .identity import CREDIT_ALPHABET, credit_code_check_char, resident_id_check_char
+from .models import (
+    Employment,
+    Enterprise,
+    EnterpriseUser,
+    Practitioner,
+    QualificationCertificate,
+    QualificationType,
+    Registration,
+    RegistrationSpecialty,
+)
+from .security import ROLES
+
+# Guangdong prefecture-level cities with their administrative area codes.
+CITIES = [
+    ("广州市", "440106"), ("深圳市", "440304"), ("珠海市", "440402"), ("汕头市", "440507"),
+    ("佛山市", "440604"), ("韶关市", "440203"), ("河源市", "441602"), ("梅州市", "441402"),
+    ("惠州市", "441302"), ("汕尾市", "441502"), ("东莞市", "441900"), ("中山市", "442000"),
+    ("江门市", "440703"), ("阳江市", "441702"), ("湛江市", "440802"), ("茂名市", "440902"),
+    ("肇庆市", "441202"), ("清远市", "441802"), ("潮州市", "445102"), ("揭阳市", "445202"),
+    ("云浮市", "445302"),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏斌波宇浩凯健俊帆帅旭宁颖琳晨欣怡佳嘉梓萱子涵雨轩博文睿思源喆璟堃昇玥赟淼"
+TRADES = ["建设工程", "建筑工程", "市政工程", "路桥建设", "机电安装", "水利水电", "工程咨询", "造价咨询", "建筑设计", "岩土工程"]
+WORDS = ["华信", "宏远", "粤海", "南方", "珠江", "鹏城", "中建", "恒达", "东方", "新世纪", "卓越", "天和", "广厦", "建安", "金桥", "安泰"]
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str  # key of ROLES, or "admin" for FAB's superuser role
+    first_name: str
+    last_name: str
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin", "admin", "超级", "管理员"),
+    DemoAccount("practitioner", "practitioner", "明", "陈"),
+    DemoAccount("enterprise", "enterprise", "经办", "企业"),
+    DemoAccount("reviewer", "reviewer", "审查", "刘"),
+    DemoAccount("approver", "approver", "审批", "黄"),
+    DemoAccount("sysadmin", "sysadmin", "系统", "管理员"),
+    DemoAccount("secadmin", "secadmin", "安全", "管理员"),
+    DemoAccount("auditor", "auditor", "审计", "管理员"),
+]
+
+
+def make_resident_id(rng: random.Random, area: str, birth: dt.date, male: bool) -> str:
+    seq = rng.randrange(0, 50) * 2 + (1 if male else 0)
+    first17 = f"{area}{birth:%Y%m%d}{rng.randrange(0, 10)}{seq:02d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def make_credit_code(rng: random.Random, area: str) -> str:
+    org = "".join(rng.choice(CREDIT_ALPHABET[:10] + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    first17 = "91" + area + org
+    return first17 + credit_code_check_char(first17)
+
+
+def _enterprises(rng: random.Random, count: int) -> Iterator[dict]:
+    for i in range(count):
+        city, area = CITIES[i % len(CITIES)]
+        name = f"{city[:-1]}{rng.choice(WORDS)}{rng.choice(TRADES)}有限公司"
+        yield {
+            "name": name if i < len(CITIES) else f"{name[:-4]}第{i // len(CITIES) + 1}分公司",
+            "credit_code": make_credit_code(rng, area),
+            "legal_representative": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+            "city": city,
+            "address": f"{city}{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
+            "aptitude_certificate_no": f"D{area}{rng.randrange(10**6, 10**7)}",
+            "aptitude_expiry": dt.date(2027 + rng.randrange(0, 4), rng.randrange(1, 13), 1),
+            "status": EnterpriseStatus.active,
+        }
+
+
+def _practitioners(rng: random.Random, count: int, today: dt.date) -> Iterator[dict]:
+    for _ in range(count):
+        city, area = rng.choice(CITIES)
+        male = rng.random() < 0.8
+        birth = today - dt.timedelta(days=rng.randrange(25 * 365, 60 * 365))
+        given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+        yield {
+            "real_name": rng.choice(SURNAMES) + given,
+            "id_number": make_resident_id(rng, area, birth, male),
+            "birth_date": birth,
+            "sex": Sex.male if male else Sex.female,
+            "phone": f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
+            "education": rng.choice(["大专", "本科", "本科", "硕士研究生"]),
+            "registry_status": RegistryStatus.entered,
+        }
+
+
+def registration_number(qualification: QualificationType, year_qualified: int,
+                        year_registered: int, serial: int, province_code: str = "44") -> str:
+    return qualification.number_pattern.format(
+        province=province_code, qualified=year_qualified, registered=year_registered, serial=serial
+    )
+
+
+def _existing(column, values: list) -> set:
+    found: set = set()
+    for start in range(0, len(values), 900):  # keep under SQLite's variable limit
+        found.update(db.session.scalars(select(column).where(column.in_(values[start:start + 900]))))
+    return found
+
+
+def load_demo_data(practitioners: int = 200, enterprises: int = 24, seed: int = 2021,
+                   progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
+    """Insert what is missing of the deterministic sample; return counts inserted."""
+    rng = random.Random(seed)
+    today = dt.date(2026, 11, 1)  # fixed, so the sample is the same on every run
+    created = {"enterprises": 0, "practitioners": 0, "registrations": 0}
+
+    ent_rows = list(_enterprises(rng, enterprises))
+    have = _existing(Enterprise.credit_code, [r["credit_code"] for r in ent_rows])
+    new = [r for r in ent_rows if r["credit_code"] not in have]
+    if new:
+        db.session.execute(insert(Enterprise), new)
+        created["enterprises"] = len(new)
+    ent_ids = dict(db.session.execute(
+        select(Enterprise.credit_code, Enterprise.id).where(
+            Enterprise.credit_code.in_([r["credit_code"] for r in ent_rows]))).all())
+    ent_id_list = [ent_ids[r["credit_code"]] for r in ent_rows]
+
+    quals = db.session.scalars(select(QualificationType).order_by(QualificationType.id)).all()
+    batch = 2000
+    serial = 0
+    remaining = practitioners
+    while remaining > 0:
+        rows = list(_practitioners(rng, min(batch, remaining), today))
+        remaining -= len(rows)
+        # Draw the dependent choices before filtering so the stream stays deterministic.
+        plans = [(rng.choice(quals), rng.randrange(2008, 2025), rng.choice(ent_id_list),
+                  rng.random()) for _ in rows]
+        have = _existing(Practitioner.id_number, [r["id_number"] for r in rows])
+        fresh = [(r, p) for r, p in zip(rows, plans) if r["id_number"] not in have]
+        serial += len(rows)
+        if not fresh:
+            continue
+        db.session.execute(insert(Practitioner), [r for r, _ in fresh])
+        ids = dict(db.session.execute(select(Practitioner.id_number, Practitioner.id).where(
+            Practitioner.id_number.in_([r["id_number"] for r, _ in fresh]))).all())
+        created["practitioners"] += len(fresh)
+        created["registrations"] += _add_records(fresh, ids, today, serial)
+        progress(f"demo: {created['practitioners']} practitioners")
+    db.session.commit()
+    return created
+
+
+def _add_records(fresh, ids, today, serial_base) -> int:
+    certs, jobs, regs = [], [], []
+    for n, (row, (qual, year, ent_id, luck)) in enumerate(fresh):
+        pid = ids[row["id_number"]]
+        specialty = qual.specialties[n % len(qual.specialties)] if qual.specialties else None
+        certs.append({
+            "practitioner_id": pid, "real_name": row["real_name"], "id_number": row["id_number"],
+            "qualification_id": qual.id, "specialty_id": specialty.id if specialty else None,
+            "certificate_number": f"{qual.code[:2].upper()}{year}{row['id_number'][-8:]}",
+            "issue_date": dt.date(year, 6, 1), "source": CertificateSource.roster,
+            "verification": VerificationStatus.verified,
+        })
+        if luck < 0.75:  # three in four are employed and registered
+            start = dt.date(year + 1, 3, 1)
+            jobs.append({"practitioner_id": pid, "enterprise_id": ent_id, "start_date": start,
+                         "contract_checked": True, "insurance_checked": True})
+            number = registration_number(qual, year, year + 1, serial_base + n)
+            regs.append(({"number": number, "practitioner_id": pid, "qualification_id": qual.id,
+                          "enterprise_id": ent_id, "status": RegistrationStatus.valid,
+                          "first_registered_on": start}, specialty, qual))
+    db.session.execute(insert(QualificationCertificate), certs)
+    if jobs:
+        db.session.execute(insert(Employment), jobs)
+    for reg, specialty, qual in regs:
+        reg_id = db.session.execute(insert(Registration).values(**reg).returning(Registration.id)).scalar_one()
+        registered = today - dt.timedelta(days=(reg_id * 37) % (qual.validity_years * 365))
+        db.session.execute(insert(RegistrationSpecialty).values(
+            registration_id=reg_id, specialty_id=specialty.id if specialty else None,
+            registered_on=registered, expires_on=add_years(registered, qual.validity_years),
+        ))
+    return len(regs)
+
+
+def ensure_demo_accounts(appbuilder, accounts_file: Path) -> list[tuple[DemoAccount, str]]:
+    """Create the demo accounts that are missing, each with a random password kept in
+    instance/ (git-ignored). Returns (account, password) for printing."""
+    sm = appbuilder.sm
+    known = _read_passwords(accounts_file)
+    result = []
+    for account in DEMO_ACCOUNTS:
+        role_name = sm.auth_role_admin if account.role == "admin" else ROLES[account.role].name
+        role = sm.find_role(role_name)
+        user = sm.find_user(username=account.username)
+        password = known.get(account.username)
+        if user is None:
+            password = secrets.token_urlsafe(9)
+            user = sm.add_user(account.username, account.first_name, account.last_name,
+                               f"{account.username}@demo.invalid", role, password=password)
+        elif password is None:
+            password = secrets.token_urlsafe(9)
+            sm.reset_password(user.id, password)
+        result.append((account, password))
+    _link_demo_people(sm)
+    accounts_file.parent.mkdir(parents=True, exist_ok=True)
+    accounts_file.write_text("".join(f"{a.username}\t{p}\n" for a, p in result))
+    accounts_file.chmod(0o600)
+    return result
+
+
+def _read_passwords(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    return dict(line.split("\t", 1) for line in path.read_text().splitlines() if "\t" in line)
+
+
+def _link_demo_people(sm) -> None:
+    """The demo practitioner is a registered person of the sample; the demo enterprise user
+    acts for the enterprise that employs them."""
+    practitioner_user = sm.find_user(username="practitioner")
+    enterprise_user = sm.find_user(username="enterprise")
+    if db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == practitioner_user.id)):
+        return
+    registration = db.session.scalars(
+        select(Registration).join(Practitioner).where(Practitioner.user_id.is_(None))
+        .order_by(Registration.id)).first()
+    if registration is None:
+        return
+    registration.practitioner.user_id = practitioner_user.id
+    if db.session.scalar(select(EnterpriseUser.id).where(EnterpriseUser.user_id == enterprise_user.id)) is None:
+        db.session.add(EnterpriseUser(user_id=enterprise_user.id,
+                                      enterprise_id=registration.enterprise_id, is_admin=True))
+    db.session.commit()

@@ -1,0 +1,36 @@
+"""Generic error pages: a user never sees a stack trace, SQL or internal detail."""
+from __future__ import annotations
+
+import logging
+
+from flask import render_template
+from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def register(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _page(error.code or 500), error.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("Unhandled error")
+        return _page(500), 500
+
+
+MESSAGES = {
+    400: "The request could not be understood. Please check what you entered.",
+    403: "You are not allowed to see this page.",
+    404: "The page or record you asked for does not exist.",
+    405: "This action is not allowed here.",
+    413: "The file is too large.",
+    429: "Too many requests. Please wait a moment and try again.",
+}
+
+
+def _page(code: int) -> str:
+    message = MESSAGES.get(code, "Something went wrong on our side. Please try again later.")
+    return render_template("error.html", code=code, message=gettext(message))

@@ -1,0 +1,460 @@
+"""The data model of the registry, declared once. FAB generates the screens from it and
+Alembic the migrations. Structural rules live here as database constraints."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .identity import parse_credit_code, parse_resident_id
+from .enums import (
+    OPEN_APPLICATION_STATES,
+    ApplicationState,
+    ApplicationType,
+    AuditResult,
+    CertificateSource,
+    ConsultationCategory,
+    EnterpriseStatus,
+    RegistrationStatus,
+    RegistryStatus,
+    Sex,
+    VerificationStatus,
+    enum_column_type,
+)
+
+_open_states = ", ".join(f"'{s.name}'" for s in OPEN_APPLICATION_STATES)
+OPEN_APPLICATION_WHERE = text(f"state IN ({_open_states})")
+VALID_REGISTRATION_WHERE = text("status = 'valid'")
+CURRENT_EMPLOYMENT_WHERE = text("end_date IS NULL")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _created_at() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), default=_now, nullable=False)
+
+
+def _user_fk(nullable: bool = True) -> Mapped:
+    return mapped_column(ForeignKey("ab_user.id"), nullable=nullable, index=True)
+
+
+# ---------------------------------------------------------------- configuration rows
+class QualificationType(Model):
+    """One of the four qualifications; its numbers are data (domain.md section 1)."""
+
+    __tablename__ = "qualification_type"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    validity_years: Mapped[int]
+    validity_per_specialty: Mapped[bool] = mapped_column(Boolean, default=False)
+    initial_window_years: Mapped[int]
+    age_cap: Mapped[Optional[int]]
+    number_pattern: Mapped[str] = mapped_column(String(128))
+    specialties: Mapped[list["Specialty"]] = relationship(
+        back_populates="qualification", order_by="Specialty.id"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Specialty(Model):
+    __tablename__ = "specialty"
+    __table_args__ = (UniqueConstraint("qualification_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    qualification: Mapped[QualificationType] = relationship(back_populates="specialties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------- files
+class StoredFile(Model):
+    """A binary behind the storage interface (database by default); never in the web root."""
+
+    __tablename__ = "stored_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    data: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    def __str__(self) -> str:
+        return f"{self.content_type} {self.size} B"
+
+
+# ---------------------------------------------------------------- people and employers
+class Practitioner(Model):
+    __tablename__ = "practitioner"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"), unique=True)
+    real_name: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    # Derived from id_number by the model event below; never typed by a user.
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[Sex] = mapped_column(enum_column_type(Sex))
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[Optional[str]] = mapped_column(String(120))
+    education: Mapped[Optional[str]] = mapped_column(String(64))
+    photo_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
+    signature_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
+    registry_status: Mapped[RegistryStatus] = mapped_column(
+        enum_column_type(RegistryStatus), default=RegistryStatus.none
+    )
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    user: Mapped[Optional[User]] = relationship()
+    photo: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[photo_id])
+    signature: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[signature_id])
+    certificates: Mapped[list["QualificationCertificate"]] = relationship(
+        back_populates="practitioner"
+    )
+    employments: Mapped[list["Employment"]] = relationship(back_populates="practitioner")
+    registrations: Mapped[list["Registration"]] = relationship(back_populates="practitioner")
+
+    @validates("id_number")
+    def _derive_from_id_number(self, _key: str, value: str) -> str:
+        # Birth date and sex come from the ID number, never typed twice (domain.md 7).
+        parsed = parse_resident_id(value)
+        self.birth_date = parsed.birth_date
+        self.sex = Sex[parsed.sex]
+        return parsed.number
+
+    def __str__(self) -> str:
+        return self.real_name
+
+
+class QualificationCertificate(Model):
+    """A qualification certificate: a roster row imported by the authority, or one declared
+    by a practitioner at 入库 and verified against the roster or by a reviewer."""
+
+    __tablename__ = "qualification_certificate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("practitioner.id"), index=True
+    )
+    real_name: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
+    specialty_id: Mapped[Optional[int]] = mapped_column(ForeignKey("specialty.id"))
+    certificate_number: Mapped[str] = mapped_column(String(40), unique=True)
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[CertificateSource] = mapped_column(enum_column_type(CertificateSource))
+    verification: Mapped[VerificationStatus] = mapped_column(
+        enum_column_type(VerificationStatus), default=VerificationStatus.pending
+    )
+    rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
+    scan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
+
+    practitioner: Mapped[Optional[Practitioner]] = relationship(back_populates="certificates")
+    qualification: Mapped[QualificationType] = relationship()
+    specialty: Mapped[Optional[Specialty]] = relationship()
+
+    def __str__(self) -> str:
+        return self.certificate_number
+
+
+class Enterprise(Model):
+    __tablename__ = "enterprise"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    legal_representative: Mapped[str] = mapped_column(String(64))
+    city: Mapped[str] = mapped_column(String(32), index=True)
+    address: Mapped[str] = mapped_column(String(255))
+    aptitude_certificate_no: Mapped[Optional[str]] = mapped_column(String(64))
+    aptitude_expiry: Mapped[Optional[dt.date]] = mapped_column(Date)
+    status: Mapped[EnterpriseStatus] = mapped_column(
+        enum_column_type(EnterpriseStatus), default=EnterpriseStatus.pending
+    )
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    staff: Mapped[list["EnterpriseUser"]] = relationship(back_populates="enterprise")
+
+    @validates("credit_code")
+    def _normalise_credit_code(self, _key: str, value: str) -> str:
+        return parse_credit_code(value)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnterpriseUser(Model):
+    """Links a FAB user to the one enterprise they act for."""
+
+    __tablename__ = "enterprise_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship()
+    enterprise: Mapped[Enterprise] = relationship(back_populates="staff")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} / {self.user}"
+
+
+class Employment(Model):
+    __tablename__ = "employment"
+    __table_args__ = (
+        # A person works for one employer at a time (domain.md section 4, change).
+        Index(
+            "uq_employment_current",
+            "practitioner_id",
+            unique=True,
+            sqlite_where=CURRENT_EMPLOYMENT_WHERE,
+            postgresql_where=CURRENT_EMPLOYMENT_WHERE,
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    contract_checked: Mapped[bool] = mapped_column(Boolean, default=False)
+    insurance_checked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    practitioner: Mapped[Practitioner] = relationship(back_populates="employments")
+    enterprise: Mapped[Enterprise] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} @ {self.enterprise}"
+
+
+# ---------------------------------------------------------------- applications
+application_specialty = Table(
+    "application_specialty",
+    Model.metadata,
+    Column("application_id", ForeignKey("application.id", ondelete="CASCADE"), primary_key=True),
+    Column("specialty_id", ForeignKey("specialty.id"), primary_key=True),
+)
+
+
+class Application(Model):
+    __tablename__ = "application"
+    __table_args__ = (
+        # At most one application per person and qualification in progress (domain.md 4).
+        Index(
+            "uq_application_open",
+            "practitioner_id",
+            "qualification_id",
+            unique=True,
+            sqlite_where=OPEN_APPLICATION_WHERE,
+            postgresql_where=OPEN_APPLICATION_WHERE,
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_type: Mapped[ApplicationType] = mapped_column(enum_column_type(ApplicationType))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
+    enterprise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    registration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("registration.id"))
+    # Changed only by a workflow transition (app/workflow.py), never by a form.
+    state: Mapped[ApplicationState] = mapped_column(
+        enum_column_type(ApplicationState), default=ApplicationState.draft, index=True
+    )
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = _created_at()
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[Optional[dt.date]] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    practitioner: Mapped[Practitioner] = relationship()
+    qualification: Mapped[QualificationType] = relationship()
+    enterprise: Mapped[Optional[Enterprise]] = relationship()
+    registration: Mapped[Optional["Registration"]] = relationship()
+    specialties: Mapped[list[Specialty]] = relationship(secondary=application_specialty)
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="application", order_by="Decision.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return f"{self.app_type} #{self.id}"
+
+
+class Decision(Model):
+    """One row per transition: the application's history, never edited."""
+
+    __tablename__ = "decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    transition: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[ApplicationState] = mapped_column(enum_column_type(ApplicationState))
+    to_state: Mapped[ApplicationState] = mapped_column(enum_column_type(ApplicationState))
+    actor_id: Mapped[Optional[int]] = _user_fk()
+    actor_role: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    items: Mapped[Optional[list]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    application: Mapped[Application] = relationship(back_populates="decisions")
+    actor: Mapped[Optional[User]] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+
+# ---------------------------------------------------------------- registrations
+class Registration(Model):
+    __tablename__ = "registration"
+    __table_args__ = (
+        # One valid registration per person and qualification.
+        Index(
+            "uq_registration_valid",
+            "practitioner_id",
+            "qualification_id",
+            unique=True,
+            sqlite_where=VALID_REGISTRATION_WHERE,
+            postgresql_where=VALID_REGISTRATION_WHERE,
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_column_type(RegistrationStatus), default=RegistrationStatus.valid
+    )
+    first_registered_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    practitioner: Mapped[Practitioner] = relationship(back_populates="registrations")
+    qualification: Mapped[QualificationType] = relationship()
+    enterprise: Mapped[Enterprise] = relationship()
+    specialties: Mapped[list["RegistrationSpecialty"]] = relationship(
+        back_populates="registration"
+    )
+    certificates: Mapped[list["Certificate"]] = relationship(back_populates="registration")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RegistrationSpecialty(Model):
+    """Expiry per specialty; qualifications without specialties have one row with none."""
+
+    __tablename__ = "registration_specialty"
+    __table_args__ = (UniqueConstraint("registration_id", "specialty_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    specialty_id: Mapped[Optional[int]] = mapped_column(ForeignKey("specialty.id"))
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+    registration: Mapped[Registration] = relationship(back_populates="specialties")
+    specialty: Mapped[Optional[Specialty]] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.specialty or '—'} {self.expires_on}"
+
+
+class Certificate(Model):
+    """One version of the electronic certificate; a newer version voids the older."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (UniqueConstraint("registration_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    version: Mapped[int]
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[dt.datetime] = _created_at()
+    usage_until: Mapped[dt.date] = mapped_column(Date)
+    void: Mapped[bool] = mapped_column(Boolean, default=False)
+    pdf_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
+
+    registration: Mapped[Registration] = relationship(back_populates="certificates")
+
+    def __str__(self) -> str:
+        return f"{self.registration} v{self.version}"
+
+
+# ---------------------------------------------------------------- service and oversight
+class Consultation(Model):
+    __tablename__ = "consultation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asker_id: Mapped[int] = _user_fk(nullable=False)
+    category: Mapped[ConsultationCategory] = mapped_column(enum_column_type(ConsultationCategory))
+    application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    answered_by_id: Mapped[Optional[int]] = _user_fk()
+    answered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    asker: Mapped[User] = relationship(foreign_keys=[asker_id])
+    answered_by: Mapped[Optional[User]] = relationship(foreign_keys=[answered_by_id])
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Notification(Model):
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk(nullable=False)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[Optional[str]] = mapped_column(String(255))
+    read_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    user: Mapped[User] = relationship()
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuditLog(Model):
+    """Append-only record of who did what; the application offers no edit or delete."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, server_default=func.now(), index=True
+    )
+    actor_id: Mapped[Optional[int]] = _user_fk()
+    actor_name: Mapped[Optional[str]] = mapped_column(String(64))
+    actor_role: Mapped[Optional[str]] = mapped_column(String(64))
+    client_address: Mapped[Optional[str]] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[Optional[str]] = mapped_column(String(64))
+    object_id: Mapped[Optional[str]] = mapped_column(String(64))
+    result: Mapped[AuditResult] = mapped_column(enum_column_type(AuditResult))
+    detail: Mapped[Optional[dict]] = mapped_column(JSON)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

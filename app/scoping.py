@@ -1,0 +1,90 @@
+"""The one place that decides whose rows a user may see. Views use these functions in
+FAB base_filters, so a row outside one's scope is simply not found (404), exactly like
+an id that does not exist."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request
+from flask_appbuilder import ModelView
+from flask_appbuilder.actions import action  # noqa: F401  (re-exported for views)
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.baseviews import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import EnterpriseUser, Practitioner
+
+# Matches no row: an account without a practitioner or enterprise record sees nothing.
+NOBODY = -1
+
+
+def current_user_id() -> int:
+    return current_user.id if current_user.is_authenticated else NOBODY
+
+
+def current_practitioner_id() -> int:
+    if not current_user.is_authenticated:
+        return NOBODY
+    found = db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == current_user.id))
+    return found if found is not None else NOBODY
+
+
+def current_enterprise_id() -> int:
+    if not current_user.is_authenticated:
+        return NOBODY
+    found = db.session.scalar(
+        select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == current_user.id)
+    )
+    return found if found is not None else NOBODY
+
+
+class Refused(Exception):
+    """A business rule refused a change; the message is shown to the user as is."""
+
+
+def refuse(message: str) -> None:
+    """Undo what the form already wrote into the session, then stop with a message."""
+    db.session.rollback()
+    raise Refused(message)
+
+
+class ScopedModelView(ModelView):
+    """A ModelView whose actions honour base_filters too: FAB's own action routes look rows
+    up without them, which would let an id in the URL act on someone else's record."""
+
+    def _scoped_get(self, pk):
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        return self._run_action(name, self._scoped_get(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        items = [self._scoped_get(pk) for pk in request.form.getlist("rowid")]
+        return self._run_action(request.form.get("action", ""), items)
+
+    def _run_action(self, name, target):
+        action_ = self.actions.get(name)
+        permission = self.get_action_permission_name(name)
+        if action_ is None or not current_app.appbuilder.sm.has_access(
+            permission, self.class_permission_name
+        ):
+            flash("没有权限执行此操作", "danger")
+            return redirect(self.get_redirect())
+        return action_.func(target)
+
+
+__all__ = [
+    "NOBODY",
+    "Refused",
+    "ScopedModelView",
+    "current_enterprise_id",
+    "current_practitioner_id",
+    "current_user_id",
+    "has_access",
+    "refuse",
+]

@@ -1,0 +1,179 @@
+"""Roles as data, and their sync into FAB's permission tables.
+
+Each role lists the views it may use and what it may do there. Menu access follows from
+the grants: a role that may list a view sees that view's menu item and its category, and
+no other. `flask roles sync` (run by scripts/run.sh and at first start) makes the database
+match this table exactly, adding and removing permissions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_appbuilder.security.sqla.manager import SecurityManager
+
+READ = ("can_list", "can_show")
+READ_EDIT = READ + ("can_edit",)
+READ_ADD_EDIT = READ + ("can_add", "can_edit")
+FULL = READ_ADD_EDIT + ("can_delete",)
+FORM = ("can_this_form_get", "can_this_form_post")
+
+# What every signed-in person may do: their own account page, password, messages, Q&A.
+SIGNED_IN = {
+    "UserDBModelView": ("can_userinfo",),
+    "UserInfoEditView": FORM,
+    "ResetMyPasswordView": FORM,
+    "MyNotificationView": READ,
+    "MyConsultationView": READ + ("can_add",),
+}
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    name: str  # the role's name in FAB's tables and on screen
+    description: str
+    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def permissions(self) -> set[tuple[str, str]]:
+        pairs = {(perm, view) for view, perms in {**SIGNED_IN, **self.grants}.items()
+                 for perm in perms}
+        return pairs
+
+
+ROLES: dict[str, RoleSpec] = {
+    "practitioner": RoleSpec(
+        "执业人员",
+        "二级执业人员：入库登记、注册申请、打印本人电子证书",
+        {
+            "MyProfileView": READ_EDIT,
+            "MyQualificationCertificateView": FULL,
+            "MyApplicationView": FULL,
+            "MyRegistrationView": READ,
+        },
+    ),
+    "enterprise": RoleSpec(
+        "企业用户",
+        "聘用企业经办人：核实并上报本企业人员的申请",
+        {
+            "OwnEnterpriseView": READ_EDIT,
+            "EnterpriseApplicationView": READ,
+            "EnterpriseEmploymentView": READ_EDIT,
+            "EnterpriseRegistrationView": READ,
+            "EnterpriseStaffView": READ,
+        },
+    ),
+    "reviewer": RoleSpec(
+        "审查人员",
+        "注册管理部门：受理、审查申请，维护资格库与企业库",
+        {
+            "ApplicationAdminView": READ,
+            "DecisionView": READ,
+            "RegistrationAdminView": READ,
+            "RegistrationSpecialtyView": READ,
+            "PractitionerAdminView": READ_ADD_EDIT,
+            "QualificationCertificateAdminView": READ_ADD_EDIT,
+            "EnterpriseAdminView": READ_ADD_EDIT,
+            "ConsultationAdminView": READ_EDIT,
+            "QualificationTypeView": READ,
+            "SpecialtyView": READ,
+        },
+    ),
+    "approver": RoleSpec(
+        "审批人员",
+        "注册管理部门：作出准予或不予注册的决定",
+        {
+            "ApplicationAdminView": READ,
+            "DecisionView": READ,
+            "RegistrationAdminView": READ,
+            "RegistrationSpecialtyView": READ,
+            "PractitionerAdminView": READ,
+            "QualificationCertificateAdminView": READ,
+            "EnterpriseAdminView": READ,
+            "QualificationTypeView": READ,
+            "SpecialtyView": READ,
+        },
+    ),
+    "sysadmin": RoleSpec(
+        "系统管理员",
+        "三员之一：管理账号与基础数据，不管理角色权限，不查看审计日志",
+        {
+            "UserDBModelView": FULL,
+            "EnterpriseUserAdminView": FULL,
+            "QualificationTypeView": READ_EDIT,
+            "SpecialtyView": READ_ADD_EDIT,
+        },
+    ),
+    "secadmin": RoleSpec(
+        "安全管理员",
+        "三员之一：管理角色与权限策略，不管理账号，不查看审计日志",
+        {
+            "RoleModelView": READ + ("can_edit",),
+            "PermissionModelView": ("can_list",),
+            "ViewMenuModelView": ("can_list",),
+            "PermissionViewModelView": ("can_list",),
+        },
+    ),
+    "auditor": RoleSpec(
+        "审计管理员",
+        "三员之一：查阅审计日志，不能修改任何数据",
+        {"AuditLogView": READ},
+    ),
+}
+
+
+class UnknownPermission(LookupError):
+    """A role grants a permission no registered view offers (a typo in ROLES)."""
+
+
+def role_name(code: str) -> str:
+    return ROLES[code].name
+
+
+def _menu_names_by_view(appbuilder) -> dict[str, set[str]]:
+    """view permission name -> the menu item and category names that lead to it."""
+    found: dict[str, set[str]] = {}
+    for category in appbuilder.menu.get_list():
+        items = category.childs or [category]
+        for item in items:
+            if item.baseview is not None:
+                names = found.setdefault(item.baseview.class_permission_name, set())
+                names.add(item.name)
+                if item is not category:
+                    names.add(category.name)
+    return found
+
+
+def wanted_permissions(appbuilder, spec: RoleSpec) -> set[tuple[str, str]]:
+    pairs = spec.permissions()
+    menus = _menu_names_by_view(appbuilder)
+    for perm, view in list(pairs):
+        if perm == "can_list":
+            pairs.update(("menu_access", name) for name in menus.get(view, ()))
+    return pairs
+
+
+def sync_roles(appbuilder) -> dict[str, tuple[int, int]]:
+    """Make FAB's tables match ROLES; return {role: (added, removed)}."""
+    sm = appbuilder.sm
+    sm.add_role(sm.auth_role_admin)  # FAB grants it every permission it registers
+    sm.add_role(sm.auth_role_public)
+    appbuilder.add_permissions(update_perms=True)
+    report = {}
+    for spec in ROLES.values():
+        role = sm.add_role(spec.name)
+        wanted = wanted_permissions(appbuilder, spec)
+        current = {(pv.permission.name, pv.view_menu.name): pv for pv in role.permissions}
+        added = removed = 0
+        for perm, view in sorted(wanted - current.keys()):
+            pv = sm.find_permission_view_menu(perm, view)
+            if pv is None:
+                raise UnknownPermission(f"role {spec.name}: no permission {perm} on {view}")
+            sm.add_permission_role(role, pv)
+            added += 1
+        for key in sorted(current.keys() - wanted):
+            sm.del_permission_role(role, current[key])
+            removed += 1
+        report[spec.name] = (added, removed)
+    return report
+
+
+class RegistrySecurityManager(SecurityManager):
+    """FAB's SQLA security manager; account protection hooks are added here (issue 6)."""

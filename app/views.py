@@ -1,0 +1,385 @@
+"""Screens generated from the models. Each view is a declaration: columns, filters, scope.
+Which role may use which view is declared in app/security.py (ROLES)."""
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+
+from .enums import (
+    ApplicationState,
+    ApplicationType,
+    CertificateSource,
+    ConsultationCategory,
+    EnterpriseStatus,
+    LabeledEnum,
+    VerificationStatus,
+)
+from .identity import CreditCodeValidator, ResidentIdValidator
+from .labels import COLUMN_LABELS
+from .models import (
+    Application,
+    AuditLog,
+    Consultation,
+    Decision,
+    Employment,
+    Enterprise,
+    EnterpriseUser,
+    Notification,
+    Practitioner,
+    QualificationCertificate,
+    QualificationType,
+    Registration,
+    RegistrationSpecialty,
+    Specialty,
+)
+from .scoping import (
+    ScopedModelView,
+    current_enterprise_id,
+    current_practitioner_id,
+    current_user_id,
+    refuse,
+)
+
+READ = ["can_list", "can_show"]
+
+
+def enum_field(enum_class: type[LabeledEnum], label) -> SelectField:
+    """A select box whose labels are translated per request (FAB's EnumField fixes them
+    at start-up, in whatever language was current then)."""
+    return SelectField(
+        label,
+        choices=enum_class.choices,
+        coerce=lambda v: v if isinstance(v, enum_class) else enum_class[v],
+    )
+
+
+class BaseView(ScopedModelView):
+    label_columns = COLUMN_LABELS
+    page_size = 25
+
+
+# ---------------------------------------------------------------- practitioner (个人)
+class MyProfileView(BaseView):
+    datamodel = SQLAInterface(Practitioner)
+    base_filters = [["user_id", FilterEqualFunction, current_user_id]]
+    base_permissions = READ + ["can_edit"]
+    list_title = show_title = edit_title = _l("My personal data")
+    list_columns = ["real_name", "id_number", "sex", "birth_date", "phone", "registry_status"]
+    show_columns = list_columns + ["email", "education"]
+    # Name and ID number come from real-name sign-up; photo and signature change only
+    # through a data-correction application.
+    edit_columns = ["phone", "email", "education"]
+
+
+class MyQualificationCertificateView(BaseView):
+    datamodel = SQLAInterface(QualificationCertificate)
+    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
+    list_title = _l("My qualification certificates")
+    list_columns = ["qualification", "specialty", "certificate_number", "issue_date", "verification"]
+    show_columns = list_columns + ["source", "rejection_reason"]
+    add_columns = edit_columns = ["qualification", "specialty", "certificate_number", "issue_date"]
+
+    def pre_add(self, item):
+        practitioner_id = current_practitioner_id()
+        if practitioner_id < 0:
+            refuse(str(_l("Complete your personal data before adding certificates.")))
+        practitioner = self.datamodel.session.get(Practitioner, practitioner_id)
+        item.practitioner_id = practitioner.id
+        item.real_name = practitioner.real_name
+        item.id_number = practitioner.id_number
+        item.source = CertificateSource.declared
+        item.verification = VerificationStatus.pending
+
+    def pre_update(self, item):
+        if item.verification == VerificationStatus.verified:
+            refuse(str(_l("A verified certificate cannot be changed.")))
+
+    pre_delete = pre_update
+
+
+class MyApplicationView(BaseView):
+    datamodel = SQLAInterface(Application)
+    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
+    list_title = _l("My applications")
+    list_columns = ["id", "app_type", "qualification", "enterprise", "state", "submitted_at"]
+    show_columns = list_columns + ["specialties", "deadline", "decided_at"]
+    add_columns = edit_columns = ["app_type", "qualification", "specialties", "enterprise"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "app_type": enum_field(ApplicationType, COLUMN_LABELS["app_type"])
+    }
+    search_columns = ["app_type", "qualification", "state"]
+
+    def pre_add(self, item):
+        practitioner_id = current_practitioner_id()
+        if practitioner_id < 0:
+            refuse(str(_l("Complete your personal data before applying.")))
+        item.practitioner_id = practitioner_id
+        item.state = ApplicationState.draft
+
+    def pre_update(self, item):
+        if item.state != ApplicationState.draft:
+            refuse(str(_l("Only a draft can be changed or deleted.")))
+
+    pre_delete = pre_update
+
+
+class MyRegistrationView(BaseView):
+    datamodel = SQLAInterface(Registration)
+    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
+    base_permissions = READ
+    list_title = _l("My registrations")
+    list_columns = ["number", "qualification", "enterprise", "status", "first_registered_on"]
+    show_columns = list_columns + ["specialties"]
+
+
+class MyConsultationView(BaseView):
+    datamodel = SQLAInterface(Consultation)
+    base_filters = [["asker_id", FilterEqualFunction, current_user_id]]
+    base_permissions = READ + ["can_add"]
+    list_title = _l("My questions")
+    list_columns = ["subject", "category", "created_at", "answered_at"]
+    show_columns = ["subject", "category", "question", "answer", "created_at", "answered_at"]
+    add_columns = ["category", "subject", "question"]
+    add_form_extra_fields = {"category": enum_field(ConsultationCategory, COLUMN_LABELS["category"])}
+
+    def pre_add(self, item):
+        item.asker_id = current_user_id()
+
+
+class MyNotificationView(BaseView):
+    datamodel = SQLAInterface(Notification)
+    base_filters = [["user_id", FilterEqualFunction, current_user_id]]
+    base_permissions = READ
+    list_title = _l("Messages")
+    list_columns = ["title", "created_at", "read_at"]
+    show_columns = ["title", "body", "created_at"]
+    base_order = ("created_at", "desc")
+
+
+# ---------------------------------------------------------------- enterprise (企业)
+class OwnEnterpriseView(BaseView):
+    datamodel = SQLAInterface(Enterprise)
+    base_filters = [["id", FilterEqualFunction, current_enterprise_id]]
+    base_permissions = READ + ["can_edit"]
+    list_title = _l("Our enterprise")
+    list_columns = ["name", "credit_code", "city", "status", "aptitude_expiry"]
+    show_columns = list_columns + ["legal_representative", "address", "aptitude_certificate_no"]
+    # Name, credit code and 资质 are verified by the authority, not self-edited.
+    edit_columns = ["legal_representative", "address"]
+
+
+class EnterpriseEmploymentView(BaseView):
+    datamodel = SQLAInterface(Employment)
+    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
+    base_permissions = READ + ["can_edit"]
+    list_title = _l("Our practitioners")
+    list_columns = ["practitioner", "start_date", "end_date", "contract_checked", "insurance_checked"]
+    show_columns = list_columns
+    edit_columns = ["end_date", "contract_checked", "insurance_checked"]
+
+
+class EnterpriseApplicationView(BaseView):
+    datamodel = SQLAInterface(Application)
+    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
+    base_permissions = READ
+    list_title = _l("Applications to verify")
+    list_columns = ["id", "practitioner", "app_type", "qualification", "state", "submitted_at"]
+    show_columns = list_columns + ["specialties"]
+    search_columns = ["app_type", "qualification", "state"]
+
+
+class EnterpriseRegistrationView(BaseView):
+    datamodel = SQLAInterface(Registration)
+    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
+    base_permissions = READ
+    list_title = _l("Our registered practitioners")
+    list_columns = ["number", "practitioner", "qualification", "status"]
+    show_columns = list_columns + ["specialties", "first_registered_on"]
+
+
+class EnterpriseStaffView(BaseView):
+    datamodel = SQLAInterface(EnterpriseUser)
+    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
+    base_permissions = READ
+    list_title = _l("Enterprise accounts")
+    list_columns = ["user", "is_admin"]
+    show_columns = list_columns
+
+
+# ---------------------------------------------------------------- authority (注册管理)
+class DecisionView(BaseView):
+    """History rows, shown under an application; never added or edited by hand."""
+
+    datamodel = SQLAInterface(Decision)
+    base_permissions = READ
+    list_columns = ["created_at", "transition", "from_state", "to_state", "actor_role", "reason"]
+    show_columns = list_columns + ["items", "actor"]
+    base_order = ("id", "asc")
+
+
+class PractitionerAdminView(BaseView):
+    datamodel = SQLAInterface(Practitioner)
+    base_permissions = READ + ["can_add", "can_edit"]
+    list_title = _l("Practitioners")
+    list_columns = ["real_name", "id_number", "sex", "birth_date", "phone", "registry_status"]
+    show_columns = list_columns + ["email", "education", "created_at"]
+    add_columns = ["real_name", "id_number", "phone", "email", "education"]
+    edit_columns = ["phone", "email", "education"]
+    search_columns = ["real_name", "id_number", "phone", "registry_status"]
+    validators_columns = {"id_number": [ResidentIdValidator()]}
+
+
+class QualificationCertificateAdminView(BaseView):
+    datamodel = SQLAInterface(QualificationCertificate)
+    base_permissions = READ + ["can_add", "can_edit"]
+    list_title = _l("Qualification roster")
+    list_columns = ["real_name", "id_number", "qualification", "specialty", "certificate_number",
+                    "issue_date", "verification"]
+    show_columns = list_columns + ["source", "rejection_reason", "practitioner"]
+    add_columns = ["real_name", "id_number", "qualification", "specialty", "certificate_number",
+                   "issue_date"]
+    edit_columns = ["verification", "rejection_reason"]
+    edit_form_extra_fields = {
+        "verification": enum_field(VerificationStatus, COLUMN_LABELS["verification"])
+    }
+    search_columns = ["real_name", "id_number", "certificate_number", "qualification", "verification"]
+    validators_columns = {"id_number": [ResidentIdValidator()]}
+
+    def pre_add(self, item):
+        item.source = CertificateSource.roster
+        item.verification = VerificationStatus.verified
+
+
+class EnterpriseAdminView(BaseView):
+    datamodel = SQLAInterface(Enterprise)
+    base_permissions = READ + ["can_add", "can_edit"]
+    list_title = _l("Enterprises")
+    list_columns = ["name", "credit_code", "city", "status", "aptitude_expiry"]
+    show_columns = list_columns + ["legal_representative", "address", "aptitude_certificate_no",
+                                   "created_at"]
+    add_columns = edit_columns = ["name", "credit_code", "legal_representative", "city", "address",
+                                  "aptitude_certificate_no", "aptitude_expiry", "status"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "status": enum_field(EnterpriseStatus, COLUMN_LABELS["status"])
+    }
+    search_columns = ["name", "credit_code", "city", "status"]
+    validators_columns = {"credit_code": [CreditCodeValidator()]}
+
+
+class ApplicationAdminView(BaseView):
+    datamodel = SQLAInterface(Application)
+    base_permissions = READ
+    list_title = _l("Applications")
+    list_columns = ["id", "practitioner", "app_type", "qualification", "enterprise", "state",
+                    "submitted_at", "deadline"]
+    show_columns = list_columns + ["specialties", "decided_at"]
+    search_columns = ["app_type", "qualification", "state", "enterprise", "deadline"]
+    related_views = [DecisionView]
+
+
+class RegistrationSpecialtyView(BaseView):
+    datamodel = SQLAInterface(RegistrationSpecialty)
+    base_permissions = READ
+    list_columns = ["specialty", "registered_on", "expires_on"]
+
+
+class RegistrationAdminView(BaseView):
+    datamodel = SQLAInterface(Registration)
+    base_permissions = READ
+    list_title = _l("Registration register")
+    list_columns = ["number", "practitioner", "qualification", "enterprise", "status",
+                    "first_registered_on"]
+    show_columns = list_columns
+    search_columns = ["number", "qualification", "enterprise", "status"]
+    related_views = [RegistrationSpecialtyView]
+
+
+class ConsultationAdminView(BaseView):
+    datamodel = SQLAInterface(Consultation)
+    base_permissions = READ + ["can_edit"]
+    list_title = _l("Consultations")
+    list_columns = ["subject", "category", "asker", "created_at", "answered_at", "published"]
+    show_columns = list_columns + ["question", "answer"]
+    edit_columns = ["answer", "published"]
+    search_columns = ["subject", "category", "published"]
+
+
+# ---------------------------------------------------------------- configuration and oversight
+class SpecialtyView(BaseView):
+    datamodel = SQLAInterface(Specialty)
+    base_permissions = READ + ["can_add", "can_edit"]
+    list_title = _l("Specialties")
+    list_columns = ["qualification", "code", "name"]
+    add_columns = edit_columns = show_columns = list_columns
+
+
+class QualificationTypeView(BaseView):
+    datamodel = SQLAInterface(QualificationType)
+    base_permissions = READ + ["can_edit"]
+    list_title = _l("Qualifications")
+    list_columns = ["code", "name", "validity_years", "initial_window_years", "age_cap"]
+    show_columns = list_columns + ["validity_per_specialty", "number_pattern"]
+    edit_columns = ["validity_years", "initial_window_years", "age_cap", "number_pattern"]
+    related_views = [SpecialtyView]
+
+
+class EnterpriseUserAdminView(BaseView):
+    datamodel = SQLAInterface(EnterpriseUser)
+    base_permissions = READ + ["can_add", "can_edit", "can_delete"]
+    list_title = _l("Enterprise accounts")
+    list_columns = ["user", "enterprise", "is_admin"]
+    add_columns = edit_columns = show_columns = list_columns
+
+
+class AuditLogView(BaseView):
+    """Read-only by construction: no add, edit or delete permission exists for it."""
+
+    datamodel = SQLAInterface(AuditLog)
+    base_permissions = READ
+    list_title = _l("Audit log")
+    list_columns = ["created_at", "actor_name", "actor_role", "client_address", "action",
+                    "object_type", "object_id", "result"]
+    show_columns = list_columns + ["detail"]
+    search_columns = ["created_at", "actor_name", "action", "object_type", "result"]
+    base_order = ("created_at", "desc")
+
+
+# ---------------------------------------------------------------- menus
+# (view, menu name, category, icon). Menu names are stable identifiers (they name FAB's
+# menu_access permissions); labels are translated.
+MENU = [
+    (MyProfileView, "My personal data", "Personal", "fa-id-card"),
+    (MyQualificationCertificateView, "My qualification certificates", "Personal", "fa-certificate"),
+    (MyApplicationView, "My applications", "Personal", "fa-file-text"),
+    (MyRegistrationView, "My registrations", "Personal", "fa-check-square"),
+    (OwnEnterpriseView, "Our enterprise", "Enterprise", "fa-building"),
+    (EnterpriseApplicationView, "Applications to verify", "Enterprise", "fa-inbox"),
+    (EnterpriseEmploymentView, "Our practitioners", "Enterprise", "fa-users"),
+    (EnterpriseRegistrationView, "Our registered practitioners", "Enterprise", "fa-list"),
+    (EnterpriseStaffView, "Our accounts", "Enterprise", "fa-user"),
+    (ApplicationAdminView, "Applications", "Registration management", "fa-inbox"),
+    (RegistrationAdminView, "Registration register", "Registration management", "fa-book"),
+    (PractitionerAdminView, "Practitioners", "Registration management", "fa-id-card"),
+    (QualificationCertificateAdminView, "Qualification roster", "Registration management",
+     "fa-certificate"),
+    (EnterpriseAdminView, "Enterprises", "Registration management", "fa-building"),
+    (ConsultationAdminView, "Consultations", "Registration management", "fa-comments"),
+    (QualificationTypeView, "Qualifications", "Configuration", "fa-cog"),
+    (SpecialtyView, "Specialties", "Configuration", "fa-cogs"),
+    (EnterpriseUserAdminView, "Enterprise accounts", "Security", "fa-link"),
+    (AuditLogView, "Audit log", "Audit", "fa-history"),
+    (MyConsultationView, "My questions", "Service", "fa-question-circle"),
+    (MyNotificationView, "Messages", "Service", "fa-envelope"),
+]
+NO_MENU = [DecisionView, RegistrationSpecialtyView]
+
+
+def register(appbuilder) -> None:
+    for view, name, category, icon in MENU:
+        appbuilder.add_view(
+            view, name, icon=icon, label=_l(name), category=category, category_label=_l(category)
+        )
+    for view in NO_MENU:
+        appbuilder.add_view_no_menu(view)

@@ -1,0 +1,80 @@
+"""Every setting comes from the environment; the defaults are for development only.
+
+APP_ENV=production turns the development conveniences off and refuses to start with a
+generated secret key, the SQLite default database, or demo accounts (see app/__init__.py).
+"""
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """A random key generated once per checkout and kept in instance/ (never in the repo)."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "dev-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+APP_ENV = os.environ.get("APP_ENV", "development")
+PRODUCTION = APP_ENV == "production"
+
+# In production the key must come from the environment; create_app refuses otherwise.
+SECRET_KEY = os.environ.get("SECRET_KEY") or ("" if PRODUCTION else _development_secret_key())
+
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'registry.db'}"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# Tables are created by migrations only, never by FAB at start-up.
+FAB_CREATE_DB = False
+# Roles and their permissions are synced from app/security.py (flask roles sync);
+# FAB still registers the permission of every view it serves.
+FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
+FAB_SECURITY_MANAGER_CLASS = "app.security.RegistrySecurityManager"
+FAB_ADD_SECURITY_API = False
+FAB_API_SWAGGER_UI = False  # Swagger UI loads its assets from a CDN
+
+APP_NAME = "二级执业资格注册管理系统"
+APP_THEME = ""
+APP_ICON = ""
+PROVINCE_NAME = os.environ.get("PROVINCE_NAME", "广东省")
+AUTHORITY_NAME = os.environ.get("AUTHORITY_NAME", "广东省住房和城乡建设厅")
+
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "超级管理员"
+AUTH_ROLE_PUBLIC = "公众"
+AUTH_USER_REGISTRATION = False
+
+# Chinese by default, English selectable from the language menu.
+BABEL_DEFAULT_LOCALE = "zh_CN"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+LANGUAGES = {
+    "zh_CN": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+
+# Demo accounts exist only outside production; their passwords are generated per install.
+DEMO_ACCOUNTS_FILE = INSTANCE_DIR / "demo-accounts.txt"
