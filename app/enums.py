@@ -33,6 +33,7 @@ def enum_column_type(enum_class: type[LabeledEnum]) -> SAEnum:
         native_enum=False,
         create_constraint=True,
         length=32,
+        name=None,  # unnamed, so the "ck" naming convention names it per column
         validate_strings=True,
     )
 
@@ -113,7 +114,7 @@ class ConsultationCategory(LabeledEnum):
     entry = N_("Registry entry")
     initial = N_("Initial registration")
     change = N_("Change")
-    renewal = N_("Renewal")
+    renewal = N_("Continuation")
     certificate = N_("Certificate")
     account = N_("Account")
     other = N_("Other")

@@ -7,6 +7,8 @@ from flask import render_template
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
+from .enums import N_
+
 log = logging.getLogger(__name__)
 
 
@@ -22,15 +24,15 @@ def register(app) -> None:
 
 
 MESSAGES = {
-    400: "The request could not be understood. Please check what you entered.",
-    403: "You are not allowed to see this page.",
-    404: "The page or record you asked for does not exist.",
-    405: "This action is not allowed here.",
-    413: "The file is too large.",
-    429: "Too many requests. Please wait a moment and try again.",
+    400: N_("The request could not be understood. Please check what you entered."),
+    403: N_("You are not allowed to see this page."),
+    404: N_("The page or record you asked for does not exist."),
+    405: N_("This action is not allowed here."),
+    413: N_("The file is too large."),
+    429: N_("Too many requests. Please wait a moment and try again."),
 }
 
 
 def _page(code: int) -> str:
-    message = MESSAGES.get(code, "Something went wrong on our side. Please try again later.")
+    message = MESSAGES.get(code, N_("Something went wrong on our side. Please try again later."))
     return render_template("error.html", code=code, message=gettext(message))

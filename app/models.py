@@ -42,6 +42,13 @@ from .enums import (
     enum_column_type,
 )
 
+# Enum columns create CHECK constraints; name them per table and column so that two columns
+# of one enum in a table (decision.from_state, decision.to_state) do not collide.
+Model.metadata.naming_convention = {
+    **Model.metadata.naming_convention,
+    "ck": "ck_%(table_name)s_%(column_0_name)s",
+}
+
 _open_states = ", ".join(f"'{s.name}'" for s in OPEN_APPLICATION_STATES)
 OPEN_APPLICATION_WHERE = text(f"state IN ({_open_states})")
 VALID_REGISTRATION_WHERE = text("status = 'valid'")

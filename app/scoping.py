@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder import ModelView
+from flask_babel import gettext
 from flask_appbuilder.actions import action  # noqa: F401  (re-exported for views)
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.baseviews import expose
@@ -73,7 +74,7 @@ class ScopedModelView(ModelView):
         if action_ is None or not current_app.appbuilder.sm.has_access(
             permission, self.class_permission_name
         ):
-            flash("没有权限执行此操作", "danger")
+            flash(gettext("You are not allowed to do this."), "danger")
             return redirect(self.get_redirect())
         return action_.func(target)
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from .enums import (
+    N_,
     ApplicationState,
     ApplicationType,
     CertificateSource,
@@ -350,28 +351,28 @@ class AuditLogView(BaseView):
 # (view, menu name, category, icon). Menu names are stable identifiers (they name FAB's
 # menu_access permissions); labels are translated.
 MENU = [
-    (MyProfileView, "My personal data", "Personal", "fa-id-card"),
-    (MyQualificationCertificateView, "My qualification certificates", "Personal", "fa-certificate"),
-    (MyApplicationView, "My applications", "Personal", "fa-file-text"),
-    (MyRegistrationView, "My registrations", "Personal", "fa-check-square"),
-    (OwnEnterpriseView, "Our enterprise", "Enterprise", "fa-building"),
-    (EnterpriseApplicationView, "Applications to verify", "Enterprise", "fa-inbox"),
-    (EnterpriseEmploymentView, "Our practitioners", "Enterprise", "fa-users"),
-    (EnterpriseRegistrationView, "Our registered practitioners", "Enterprise", "fa-list"),
-    (EnterpriseStaffView, "Our accounts", "Enterprise", "fa-user"),
-    (ApplicationAdminView, "Applications", "Registration management", "fa-inbox"),
-    (RegistrationAdminView, "Registration register", "Registration management", "fa-book"),
-    (PractitionerAdminView, "Practitioners", "Registration management", "fa-id-card"),
+    (MyProfileView, N_("My personal data"), N_("Personal"), "fa-id-card"),
+    (MyQualificationCertificateView, N_("My qualification certificates"), N_("Personal"), "fa-certificate"),
+    (MyApplicationView, N_("My applications"), N_("Personal"), "fa-file-text"),
+    (MyRegistrationView, N_("My registrations"), N_("Personal"), "fa-check-square"),
+    (OwnEnterpriseView, N_("Our enterprise"), N_("Enterprise"), "fa-building"),
+    (EnterpriseApplicationView, N_("Applications to verify"), N_("Enterprise"), "fa-inbox"),
+    (EnterpriseEmploymentView, N_("Our practitioners"), N_("Enterprise"), "fa-users"),
+    (EnterpriseRegistrationView, N_("Our registered practitioners"), N_("Enterprise"), "fa-list"),
+    (EnterpriseStaffView, N_("Our accounts"), N_("Enterprise"), "fa-user"),
+    (ApplicationAdminView, N_("Applications"), N_("Registration management"), "fa-inbox"),
+    (RegistrationAdminView, N_("Registration register"), N_("Registration management"), "fa-book"),
+    (PractitionerAdminView, N_("Practitioners"), N_("Registration management"), "fa-id-card"),
     (QualificationCertificateAdminView, "Qualification roster", "Registration management",
      "fa-certificate"),
-    (EnterpriseAdminView, "Enterprises", "Registration management", "fa-building"),
-    (ConsultationAdminView, "Consultations", "Registration management", "fa-comments"),
-    (QualificationTypeView, "Qualifications", "Configuration", "fa-cog"),
-    (SpecialtyView, "Specialties", "Configuration", "fa-cogs"),
-    (EnterpriseUserAdminView, "Enterprise accounts", "Security", "fa-link"),
-    (AuditLogView, "Audit log", "Audit", "fa-history"),
-    (MyConsultationView, "My questions", "Service", "fa-question-circle"),
-    (MyNotificationView, "Messages", "Service", "fa-envelope"),
+    (EnterpriseAdminView, N_("Enterprises"), N_("Registration management"), "fa-building"),
+    (ConsultationAdminView, N_("Consultations"), N_("Registration management"), "fa-comments"),
+    (QualificationTypeView, N_("Qualifications"), N_("Configuration"), "fa-cog"),
+    (SpecialtyView, N_("Specialties"), N_("Configuration"), "fa-cogs"),
+    (EnterpriseUserAdminView, N_("Enterprise accounts"), N_("Security"), "fa-link"),
+    (AuditLogView, N_("Audit log"), N_("Audit"), "fa-history"),
+    (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
+    (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
 NO_MENU = [DecisionView, RegistrationSpecialtyView]
 

@@ -1,8 +1,11 @@
 """initial schema: registry, workflow and FAB security tables
 
-Revision ID: 45b994192c00
+Enum CHECK constraints are left unnamed (name=None) so that PostgreSQL names them per
+column; decision has two columns of the same enum.
+
+Revision ID: 89c4ae972c6d
 Revises: 
-Create Date: 2026-11-25 20:43:13.852793
+Create Date: 2026-11-25 20:46:12.420738
 
 """
 from alembic import op
@@ -10,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '45b994192c00'
+revision = '89c4ae972c6d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -87,7 +90,7 @@ def upgrade():
     sa.Column('address', sa.String(length=255), nullable=False),
     sa.Column('aptitude_certificate_no', sa.String(length=64), nullable=True),
     sa.Column('aptitude_expiry', sa.Date(), nullable=True),
-    sa.Column('status', sa.Enum('pending', 'active', 'suspended', 'revoked', name='enterprisestatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'active', 'suspended', 'revoked', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('credit_code')
@@ -202,7 +205,7 @@ def upgrade():
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('object_type', sa.String(length=64), nullable=True),
     sa.Column('object_id', sa.String(length=64), nullable=True),
-    sa.Column('result', sa.Enum('success', 'failure', 'denied', name='auditresult', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('result', sa.Enum('success', 'failure', 'denied', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -245,13 +248,13 @@ def upgrade():
     sa.Column('real_name', sa.String(length=64), nullable=False),
     sa.Column('id_number', sa.String(length=18), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=False),
-    sa.Column('sex', sa.Enum('male', 'female', name='sex', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('sex', sa.Enum('male', 'female', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
     sa.Column('email', sa.String(length=120), nullable=True),
     sa.Column('education', sa.String(length=64), nullable=True),
     sa.Column('photo_id', sa.Integer(), nullable=True),
     sa.Column('signature_id', sa.Integer(), nullable=True),
-    sa.Column('registry_status', sa.Enum('none', 'pending', 'entered', name='registrystatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('registry_status', sa.Enum('none', 'pending', 'entered', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['photo_id'], ['stored_file.id'], ),
     sa.ForeignKeyConstraint(['signature_id'], ['stored_file.id'], ),
@@ -308,8 +311,8 @@ def upgrade():
     sa.Column('specialty_id', sa.Integer(), nullable=True),
     sa.Column('certificate_number', sa.String(length=40), nullable=False),
     sa.Column('issue_date', sa.Date(), nullable=False),
-    sa.Column('source', sa.Enum('roster', 'declared', name='certificatesource', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('verification', sa.Enum('pending', 'verified', 'rejected', name='verificationstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('source', sa.Enum('roster', 'declared', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('verification', sa.Enum('pending', 'verified', 'rejected', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('rejection_reason', sa.Text(), nullable=True),
     sa.Column('scan_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['practitioner_id'], ['practitioner.id'], ),
@@ -329,7 +332,7 @@ def upgrade():
     sa.Column('practitioner_id', sa.Integer(), nullable=False),
     sa.Column('qualification_id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('valid', 'cancelled', 'lapsed', 'suspended', 'revoked', name='registrationstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('valid', 'cancelled', 'lapsed', 'suspended', 'revoked', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('first_registered_on', sa.Date(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], ),
@@ -345,12 +348,12 @@ def upgrade():
 
     op.create_table('application',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('app_type', sa.Enum('initial', 'change', 'renewal', 'add_specialty', 'cancellation', 're_registration', 'correction', name='applicationtype', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('app_type', sa.Enum('initial', 'change', 'renewal', 'add_specialty', 'cancellation', 're_registration', 'correction', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('practitioner_id', sa.Integer(), nullable=False),
     sa.Column('qualification_id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=True),
     sa.Column('registration_id', sa.Integer(), nullable=True),
-    sa.Column('state', sa.Enum('draft', 'pending_enterprise', 'returned', 'pending_acceptance', 'under_review', 'pending_decision', 'approved', 'refused', 'withdrawn', name='applicationstate', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'pending_enterprise', 'returned', 'pending_acceptance', 'under_review', 'pending_decision', 'approved', 'refused', 'withdrawn', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
@@ -412,7 +415,7 @@ def upgrade():
     op.create_table('consultation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('asker_id', sa.Integer(), nullable=False),
-    sa.Column('category', sa.Enum('entry', 'initial', 'change', 'renewal', 'certificate', 'account', 'other', name='consultationcategory', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('category', sa.Enum('entry', 'initial', 'change', 'renewal', 'certificate', 'account', 'other', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=True),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('question', sa.Text(), nullable=False),
@@ -434,8 +437,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('transition', sa.String(length=32), nullable=False),
-    sa.Column('from_state', sa.Enum('draft', 'pending_enterprise', 'returned', 'pending_acceptance', 'under_review', 'pending_decision', 'approved', 'refused', 'withdrawn', name='applicationstate', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('to_state', sa.Enum('draft', 'pending_enterprise', 'returned', 'pending_acceptance', 'under_review', 'pending_decision', 'approved', 'refused', 'withdrawn', name='applicationstate', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('from_state', sa.Enum('draft', 'pending_enterprise', 'returned', 'pending_acceptance', 'under_review', 'pending_decision', 'approved', 'refused', 'withdrawn', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('to_state', sa.Enum('draft', 'pending_enterprise', 'returned', 'pending_acceptance', 'under_review', 'pending_decision', 'approved', 'refused', 'withdrawn', name=None, native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_role', sa.String(length=64), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),

@@ -1,13 +1,13 @@
 """qualification types and specialties (domain.md section 1) as data
 
 Revision ID: 0002_qualification_data
-Revises: 45b994192c00
+Revises: 89c4ae972c6d
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_qualification_data"
-down_revision = "45b994192c00"
+down_revision = "89c4ae972c6d"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,28 @@
+# Sourced by run.sh and test.sh: a virtual environment with the pinned dependencies and the
+# compiled translations. Needs only Python 3.11 (or newer) and access to PyPI.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  PY="${PYTHON:-}"
+  for candidate in python3.11 python3.12 python3.13 python3; do
+    [ -n "$PY" ] && break
+    command -v "$candidate" >/dev/null 2>&1 && PY="$candidate"
+  done
+  "$PY" -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
+  echo "setup: creating .venv with $("$PY" --version)"
+  "$PY" -m venv .venv
+fi
+
+# Reinstall only when requirements.txt changed since the last successful install.
+stamp=.venv/.requirements.sha256
+wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "setup: installing pinned dependencies (requirements.txt)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$wanted" > "$stamp"
+fi
+
+# The .mo catalogue is built from the committed .po file, never committed itself.
+.venv/bin/pybabel compile -q -d app/translations
+export FLASK_APP=app
