@@ -63,6 +63,8 @@ AUTH_ROLE_PUBLIC = "公众"
 AUTH_USER_REGISTRATION = False
 
 # Chinese by default, English selectable from the language menu.
+# Babel parses zh_CN as zh_Hans_CN, which gettext resolves to the catalogue in
+# app/translations/zh (where FAB keeps its own Chinese too).
 BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
@@ -35,4 +35,6 @@ MESSAGES = {
 
 def _page(code: int) -> str:
     message = MESSAGES.get(code, N_("Something went wrong on our side. Please try again later."))
-    return render_template("error.html", code=code, message=gettext(message))
+    appbuilder = current_app.appbuilder  # FAB's layout needs these two in its context
+    return render_template("error.html", code=code, message=gettext(message),
+                           appbuilder=appbuilder, base_template=appbuilder.base_template)

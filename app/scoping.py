@@ -70,10 +70,10 @@ class ScopedModelView(ModelView):
 
     def _run_action(self, name, target):
         action_ = self.actions.get(name)
+        if action_ is None:
+            abort(404)
         permission = self.get_action_permission_name(name)
-        if action_ is None or not current_app.appbuilder.sm.has_access(
-            permission, self.class_permission_name
-        ):
+        if not current_app.appbuilder.sm.has_access(permission, self.class_permission_name):
             flash(gettext("You are not allowed to do this."), "danger")
             return redirect(self.get_redirect())
         return action_.func(target)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import abort
+from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
 READ = ("can_list", "can_show")
@@ -15,6 +17,7 @@ READ_EDIT = READ + ("can_edit",)
 READ_ADD_EDIT = READ + ("can_add", "can_edit")
 FULL = READ_ADD_EDIT + ("can_delete",)
 FORM = ("can_this_form_get", "can_this_form_post")
+API_READ_WRITE = ("can_get", "can_info", "can_post", "can_put")
 
 # What every signed-in person may do: their own account page, password, messages, Q&A.
 SIGNED_IN = {
@@ -74,6 +77,8 @@ ROLES: dict[str, RoleSpec] = {
             "ConsultationAdminView": READ_EDIT,
             "QualificationTypeView": READ,
             "SpecialtyView": READ,
+            "PractitionerApi": API_READ_WRITE,
+            "EnterpriseApi": API_READ_WRITE,
         },
     ),
     "approver": RoleSpec(
@@ -175,5 +180,46 @@ def sync_roles(appbuilder) -> dict[str, tuple[int, int]]:
     return report
 
 
+class UnknownActionIs404:
+    """FAB looks an action up by the name posted and fails with a 500 on an unknown one."""
+
+    def get_action_permission_name(self, name: str) -> str:
+        if name not in self.actions:
+            abort(404)
+        return super().get_action_permission_name(name)
+
+
+# Same class names as FAB's, so the permission names stay FAB's.
+class UserDBModelView(UnknownActionIs404, fab_views.UserDBModelView):
+    pass
+
+
+class RoleModelView(UnknownActionIs404, fab_views.RoleModelView):
+    pass
+
+
+class PermissionModelView(UnknownActionIs404, fab_views.PermissionModelView):
+    pass
+
+
+class ViewMenuModelView(UnknownActionIs404, fab_views.ViewMenuModelView):
+    pass
+
+
+class PermissionViewModelView(UnknownActionIs404, fab_views.PermissionViewModelView):
+    pass
+
+
+class UserGroupModelView(UnknownActionIs404, fab_views.UserGroupModelView):
+    pass
+
+
 class RegistrySecurityManager(SecurityManager):
     """FAB's SQLA security manager; account protection hooks are added here (issue 6)."""
+
+    userdbmodelview = UserDBModelView
+    rolemodelview = RoleModelView
+    permissionmodelview = PermissionModelView
+    viewmenumodelview = ViewMenuModelView
+    permissionviewmodelview = PermissionViewModelView
+    groupmodelview = UserGroupModelView

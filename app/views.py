@@ -2,9 +2,13 @@
 Which role may use which view is declared in app/security.py (ROLES)."""
 from __future__ import annotations
 
+import logging
+
+from flask_appbuilder import ModelRestApi
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import SelectField
 
 from .enums import (
@@ -17,7 +21,14 @@ from .enums import (
     LabeledEnum,
     VerificationStatus,
 )
-from .identity import CreditCodeValidator, ResidentIdValidator
+from .extensions import db
+from .identity import (
+    CreditCodeValidator,
+    ResidentIdValidator,
+    marshmallow_validator,
+    parse_credit_code,
+    parse_resident_id,
+)
 from .labels import COLUMN_LABELS
 from .models import (
     Application,
@@ -44,6 +55,7 @@ from .scoping import (
 )
 
 READ = ["can_list", "can_show"]
+log = logging.getLogger(__name__)
 
 
 def enum_field(enum_class: type[LabeledEnum], label) -> SelectField:
@@ -347,6 +359,62 @@ class AuditLogView(BaseView):
     base_order = ("created_at", "desc")
 
 
+# ---------------------------------------------------------------- REST API (/api/v1/...)
+def unique_value(column, message):
+    """API twin of FAB's form Unique validator: refuse a duplicate before the database does."""
+    from marshmallow import ValidationError as SchemaError
+
+    def validate(value):
+        normalised = str(value).strip().upper()
+        if db.session.scalar(select(column).where(column == normalised)) is not None:
+            raise SchemaError(str(message))
+
+    return validate
+
+
+class RegistryApi(ModelRestApi):
+    allow_browser_login = True
+    base_permissions = ["can_get", "can_info", "can_post", "can_put"]
+
+    def response_422(self, message=None):
+        # FAB puts the database driver's text (SQL, constraint names) into this message.
+        if isinstance(message, str) and message.startswith("Database exception"):
+            log.warning("API database error: %s", message)
+            message = gettext("The data could not be saved. Please check it and try again.")
+        return super().response_422(message=message)
+
+
+class PractitionerApi(RegistryApi):
+    """The registry of practitioners for the authority's systems; same rules as the form."""
+
+    resource_name = "practitioner"
+    datamodel = SQLAInterface(Practitioner)
+    list_columns = show_columns = ["id", "real_name", "id_number", "sex", "birth_date", "phone",
+                                   "email", "education", "registry_status"]
+    add_columns = ["real_name", "id_number", "phone", "email", "education"]
+    edit_columns = ["phone", "email", "education"]
+    validators_columns = {"id_number": [
+        marshmallow_validator(parse_resident_id),
+        unique_value(Practitioner.id_number, _l("This ID number is already registered.")),
+    ]}
+
+
+class EnterpriseApi(RegistryApi):
+    resource_name = "enterprise"
+    datamodel = SQLAInterface(Enterprise)
+    list_columns = show_columns = ["id", "name", "credit_code", "legal_representative", "city",
+                                   "address", "aptitude_certificate_no", "aptitude_expiry", "status"]
+    add_columns = ["name", "credit_code", "legal_representative", "city", "address",
+                   "aptitude_certificate_no", "aptitude_expiry"]
+    edit_columns = ["legal_representative", "address", "aptitude_certificate_no", "aptitude_expiry"]
+    validators_columns = {"credit_code": [
+        marshmallow_validator(parse_credit_code),
+        unique_value(Enterprise.credit_code, _l("This credit code is already registered.")),
+    ]}
+
+
+APIS = [PractitionerApi, EnterpriseApi]
+
 # ---------------------------------------------------------------- menus
 # (view, menu name, category, icon). Menu names are stable identifiers (they name FAB's
 # menu_access permissions); labels are translated.
@@ -384,3 +452,5 @@ def register(appbuilder) -> None:
         )
     for view in NO_MENU:
         appbuilder.add_view_no_menu(view)
+    for api in APIS:
+        appbuilder.add_api(api)

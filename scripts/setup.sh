@@ -24,5 +24,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
 fi
 
 # The .mo catalogue is built from the committed .po file, never committed itself.
-.venv/bin/pybabel compile -q -d app/translations
+.venv/bin/pybabel compile -d app/translations >/dev/null
 export FLASK_APP=app

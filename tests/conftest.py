@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests import people
 
@@ -117,6 +118,16 @@ class Backend:
             _pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production. Without this, a request
+    would reuse the context the test pushed, sharing `g` (and so flask-login's cached user
+    and the database session) between requests and between clients."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def backend_db(backend, tmp_path_factory):
     """(Backend, url of the migrated template with the role fixtures' accounts)."""
@@ -148,6 +159,7 @@ def app(backend_db, request):
     manager, template_url = backend_db
     url = manager.copy_url(template_url, f"t{uuid.uuid4().hex[:10]}")
     application = create_app(app_config(url, manager.workdir))
+    application.test_client_class = FreshContextClient
     ctx = application.app_context()
     ctx.push()
     yield application
