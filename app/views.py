@@ -372,6 +372,16 @@ def unique_value(column, message):
     return validate
 
 
+def all_of(*validators):
+    """FAB wraps each validators_columns entry in a list itself, so it must be one callable."""
+
+    def validate(value):
+        for validator in validators:
+            validator(value)
+
+    return validate
+
+
 class RegistryApi(ModelRestApi):
     allow_browser_login = True
     base_permissions = ["can_get", "can_info", "can_post", "can_put"]
@@ -393,10 +403,10 @@ class PractitionerApi(RegistryApi):
                                    "email", "education", "registry_status"]
     add_columns = ["real_name", "id_number", "phone", "email", "education"]
     edit_columns = ["phone", "email", "education"]
-    validators_columns = {"id_number": [
+    validators_columns = {"id_number": all_of(
         marshmallow_validator(parse_resident_id),
         unique_value(Practitioner.id_number, _l("This ID number is already registered.")),
-    ]}
+    )}
 
 
 class EnterpriseApi(RegistryApi):
@@ -407,10 +417,10 @@ class EnterpriseApi(RegistryApi):
     add_columns = ["name", "credit_code", "legal_representative", "city", "address",
                    "aptitude_certificate_no", "aptitude_expiry"]
     edit_columns = ["legal_representative", "address", "aptitude_certificate_no", "aptitude_expiry"]
-    validators_columns = {"credit_code": [
+    validators_columns = {"credit_code": all_of(
         marshmallow_validator(parse_credit_code),
         unique_value(Enterprise.credit_code, _l("This credit code is already registered.")),
-    ]}
+    )}
 
 
 APIS = [PractitionerApi, EnterpriseApi]
