@@ -1,8 +1,9 @@
 """Application factory: settings, extensions, views and menus; nothing else."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
@@ -28,7 +29,7 @@ def _refuse_unsafe_production(config: Mapping[str, Any]) -> None:
         raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
 
 
-def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `config` (a mapping) overrides config.py, which tests use."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object("config")

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import insert, select
 
+from .dates import add_years
 from .enums import (
     CertificateSource,
     EnterpriseStatus,
@@ -21,7 +22,6 @@ from .enums import (
     Sex,
     VerificationStatus,
 )
-from .dates import add_years
 from .extensions import db
 from .identity import CREDIT_ALPHABET, credit_code_check_char, resident_id_check_char
 from .models import (
@@ -45,10 +45,18 @@ CITIES = [
     ("肇庆市", "441202"), ("清远市", "441802"), ("潮州市", "445102"), ("揭阳市", "445202"),
     ("云浮市", "445302"),
 ]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏斌波宇浩凯健俊帆帅旭宁颖琳晨欣怡佳嘉梓萱子涵雨轩博文睿思源喆璟堃昇玥赟淼"
-TRADES = ["建设工程", "建筑工程", "市政工程", "路桥建设", "机电安装", "水利水电", "工程咨询", "造价咨询", "建筑设计", "岩土工程"]
-WORDS = ["华信", "宏远", "粤海", "南方", "珠江", "鹏城", "中建", "恒达", "东方", "新世纪", "卓越", "天和", "广厦", "建安", "金桥", "安泰"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石"
+    "金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏斌波宇浩凯健俊帆帅旭宁颖琳晨欣怡佳嘉梓萱子涵雨轩博文"
+    "睿思源喆璟堃昇玥赟淼"
+)
+TRADES = ["建设工程", "建筑工程", "市政工程", "路桥建设", "机电安装",
+          "水利水电", "工程咨询", "造价咨询", "建筑设计", "岩土工程"]
+WORDS = ["华信", "宏远", "粤海", "南方", "珠江", "鹏城", "中建", "恒达",
+         "东方", "新世纪", "卓越", "天和", "广厦", "建安", "金桥", "安泰"]
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -158,7 +166,7 @@ def load_demo_data(practitioners: int = 200, enterprises: int = 24, seed: int = 
         plans = [(rng.choice(quals), rng.randrange(2008, 2025), rng.choice(ent_id_list),
                   rng.random()) for _ in rows]
         have = _existing(Practitioner.id_number, [r["id_number"] for r in rows])
-        fresh = [(r, p) for r, p in zip(rows, plans) if r["id_number"] not in have]
+        fresh = [(r, p) for r, p in zip(rows, plans, strict=True) if r["id_number"] not in have]
         serial += len(rows)
         if not fresh:
             continue
@@ -196,7 +204,8 @@ def _add_records(fresh, ids, today, serial_base) -> int:
     if jobs:
         db.session.execute(insert(Employment), jobs)
     for reg, specialty, qual in regs:
-        reg_id = db.session.execute(insert(Registration).values(**reg).returning(Registration.id)).scalar_one()
+        reg_id = db.session.execute(
+            insert(Registration).values(**reg).returning(Registration.id)).scalar_one()
         registered = today - dt.timedelta(days=(reg_id * 37) % (qual.validity_years * 365))
         db.session.execute(insert(RegistrationSpecialty).values(
             registration_id=reg_id, specialty_id=specialty.id if specialty else None,
@@ -250,7 +259,8 @@ def _link_demo_people(sm) -> None:
     if registration is None:
         return
     registration.practitioner.user_id = practitioner_user.id
-    if db.session.scalar(select(EnterpriseUser.id).where(EnterpriseUser.user_id == enterprise_user.id)) is None:
+    linked = select(EnterpriseUser.id).where(EnterpriseUser.user_id == enterprise_user.id)
+    if db.session.scalar(linked) is None:
         db.session.add(EnterpriseUser(user_id=enterprise_user.id,
                                       enterprise_id=registration.enterprise_id, is_admin=True))
     db.session.commit()

@@ -3,7 +3,6 @@ Alembic the migrations. Structural rules live here as database constraints."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
@@ -26,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from .identity import parse_credit_code, parse_resident_id
 from .enums import (
     OPEN_APPLICATION_STATES,
     ApplicationState,
@@ -41,6 +39,7 @@ from .enums import (
     VerificationStatus,
     enum_column_type,
 )
+from .identity import parse_credit_code, parse_resident_id
 
 # Enum columns create CHECK constraints; name them per table and column so that two columns
 # of one enum in a table (decision.from_state, decision.to_state) do not collide.
@@ -56,7 +55,7 @@ CURRENT_EMPLOYMENT_WHERE = text("end_date IS NULL")
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _created_at() -> Mapped[dt.datetime]:
@@ -78,9 +77,9 @@ class QualificationType(Model):
     validity_years: Mapped[int]
     validity_per_specialty: Mapped[bool] = mapped_column(Boolean, default=False)
     initial_window_years: Mapped[int]
-    age_cap: Mapped[Optional[int]]
+    age_cap: Mapped[int | None]
     number_pattern: Mapped[str] = mapped_column(String(128))
-    specialties: Mapped[list["Specialty"]] = relationship(
+    specialties: Mapped[list[Specialty]] = relationship(
         back_populates="qualification", order_by="Specialty.id"
     )
 
@@ -110,7 +109,7 @@ class StoredFile(Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
-    data: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = _created_at()
 
     def __str__(self) -> str:
@@ -121,30 +120,30 @@ class StoredFile(Model):
 class Practitioner(Model):
     __tablename__ = "practitioner"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), unique=True)
     real_name: Mapped[str] = mapped_column(String(64))
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     # Derived from id_number by the model event below; never typed by a user.
     birth_date: Mapped[dt.date] = mapped_column(Date)
     sex: Mapped[Sex] = mapped_column(enum_column_type(Sex))
     phone: Mapped[str] = mapped_column(String(20))
-    email: Mapped[Optional[str]] = mapped_column(String(120))
-    education: Mapped[Optional[str]] = mapped_column(String(64))
-    photo_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
-    signature_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
+    email: Mapped[str | None] = mapped_column(String(120))
+    education: Mapped[str | None] = mapped_column(String(64))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     registry_status: Mapped[RegistryStatus] = mapped_column(
         enum_column_type(RegistryStatus), default=RegistryStatus.none
     )
     created_at: Mapped[dt.datetime] = _created_at()
 
-    user: Mapped[Optional[User]] = relationship()
-    photo: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[photo_id])
-    signature: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[signature_id])
-    certificates: Mapped[list["QualificationCertificate"]] = relationship(
+    user: Mapped[User | None] = relationship()
+    photo: Mapped[StoredFile | None] = relationship(foreign_keys=[photo_id])
+    signature: Mapped[StoredFile | None] = relationship(foreign_keys=[signature_id])
+    certificates: Mapped[list[QualificationCertificate]] = relationship(
         back_populates="practitioner"
     )
-    employments: Mapped[list["Employment"]] = relationship(back_populates="practitioner")
-    registrations: Mapped[list["Registration"]] = relationship(back_populates="practitioner")
+    employments: Mapped[list[Employment]] = relationship(back_populates="practitioner")
+    registrations: Mapped[list[Registration]] = relationship(back_populates="practitioner")
 
     @validates("id_number")
     def _derive_from_id_number(self, _key: str, value: str) -> str:
@@ -164,25 +163,25 @@ class QualificationCertificate(Model):
 
     __tablename__ = "qualification_certificate"
     id: Mapped[int] = mapped_column(primary_key=True)
-    practitioner_id: Mapped[Optional[int]] = mapped_column(
+    practitioner_id: Mapped[int | None] = mapped_column(
         ForeignKey("practitioner.id"), index=True
     )
     real_name: Mapped[str] = mapped_column(String(64))
     id_number: Mapped[str] = mapped_column(String(18), index=True)
     qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
-    specialty_id: Mapped[Optional[int]] = mapped_column(ForeignKey("specialty.id"))
+    specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id"))
     certificate_number: Mapped[str] = mapped_column(String(40), unique=True)
     issue_date: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[CertificateSource] = mapped_column(enum_column_type(CertificateSource))
     verification: Mapped[VerificationStatus] = mapped_column(
         enum_column_type(VerificationStatus), default=VerificationStatus.pending
     )
-    rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
-    scan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
 
-    practitioner: Mapped[Optional[Practitioner]] = relationship(back_populates="certificates")
+    practitioner: Mapped[Practitioner | None] = relationship(back_populates="certificates")
     qualification: Mapped[QualificationType] = relationship()
-    specialty: Mapped[Optional[Specialty]] = relationship()
+    specialty: Mapped[Specialty | None] = relationship()
 
     def __str__(self) -> str:
         return self.certificate_number
@@ -196,14 +195,14 @@ class Enterprise(Model):
     legal_representative: Mapped[str] = mapped_column(String(64))
     city: Mapped[str] = mapped_column(String(32), index=True)
     address: Mapped[str] = mapped_column(String(255))
-    aptitude_certificate_no: Mapped[Optional[str]] = mapped_column(String(64))
-    aptitude_expiry: Mapped[Optional[dt.date]] = mapped_column(Date)
+    aptitude_certificate_no: Mapped[str | None] = mapped_column(String(64))
+    aptitude_expiry: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[EnterpriseStatus] = mapped_column(
         enum_column_type(EnterpriseStatus), default=EnterpriseStatus.pending
     )
     created_at: Mapped[dt.datetime] = _created_at()
 
-    staff: Mapped[list["EnterpriseUser"]] = relationship(back_populates="enterprise")
+    staff: Mapped[list[EnterpriseUser]] = relationship(back_populates="enterprise")
 
     @validates("credit_code")
     def _normalise_credit_code(self, _key: str, value: str) -> str:
@@ -245,7 +244,7 @@ class Employment(Model):
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
     start_date: Mapped[dt.date] = mapped_column(Date)
-    end_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
     contract_checked: Mapped[bool] = mapped_column(Boolean, default=False)
     insurance_checked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -282,25 +281,25 @@ class Application(Model):
     app_type: Mapped[ApplicationType] = mapped_column(enum_column_type(ApplicationType))
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
-    enterprise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("enterprise.id"), index=True)
-    registration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("registration.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
     # Changed only by a workflow transition (app/workflow.py), never by a form.
     state: Mapped[ApplicationState] = mapped_column(
         enum_column_type(ApplicationState), default=ApplicationState.draft, index=True
     )
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = _created_at()
-    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
-    deadline: Mapped[Optional[dt.date]] = mapped_column(Date)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     practitioner: Mapped[Practitioner] = relationship()
     qualification: Mapped[QualificationType] = relationship()
-    enterprise: Mapped[Optional[Enterprise]] = relationship()
-    registration: Mapped[Optional["Registration"]] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+    registration: Mapped[Registration | None] = relationship()
     specialties: Mapped[list[Specialty]] = relationship(secondary=application_specialty)
-    decisions: Mapped[list["Decision"]] = relationship(
+    decisions: Mapped[list[Decision]] = relationship(
         back_populates="application", order_by="Decision.id"
     )
 
@@ -319,14 +318,14 @@ class Decision(Model):
     transition: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[ApplicationState] = mapped_column(enum_column_type(ApplicationState))
     to_state: Mapped[ApplicationState] = mapped_column(enum_column_type(ApplicationState))
-    actor_id: Mapped[Optional[int]] = _user_fk()
+    actor_id: Mapped[int | None] = _user_fk()
     actor_role: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[Optional[str]] = mapped_column(Text)
-    items: Mapped[Optional[list]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    items: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = _created_at()
 
     application: Mapped[Application] = relationship(back_populates="decisions")
-    actor: Mapped[Optional[User]] = relationship()
+    actor: Mapped[User | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_state} → {self.to_state}"
@@ -360,10 +359,10 @@ class Registration(Model):
     practitioner: Mapped[Practitioner] = relationship(back_populates="registrations")
     qualification: Mapped[QualificationType] = relationship()
     enterprise: Mapped[Enterprise] = relationship()
-    specialties: Mapped[list["RegistrationSpecialty"]] = relationship(
+    specialties: Mapped[list[RegistrationSpecialty]] = relationship(
         back_populates="registration"
     )
-    certificates: Mapped[list["Certificate"]] = relationship(back_populates="registration")
+    certificates: Mapped[list[Certificate]] = relationship(back_populates="registration")
 
     def __str__(self) -> str:
         return self.number
@@ -376,12 +375,12 @@ class RegistrationSpecialty(Model):
     __table_args__ = (UniqueConstraint("registration_id", "specialty_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
-    specialty_id: Mapped[Optional[int]] = mapped_column(ForeignKey("specialty.id"))
+    specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id"))
     registered_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date] = mapped_column(Date, index=True)
 
     registration: Mapped[Registration] = relationship(back_populates="specialties")
-    specialty: Mapped[Optional[Specialty]] = relationship()
+    specialty: Mapped[Specialty | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.specialty or '—'} {self.expires_on}"
@@ -399,7 +398,7 @@ class Certificate(Model):
     issued_at: Mapped[dt.datetime] = _created_at()
     usage_until: Mapped[dt.date] = mapped_column(Date)
     void: Mapped[bool] = mapped_column(Boolean, default=False)
-    pdf_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
+    pdf_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
 
     registration: Mapped[Registration] = relationship(back_populates="certificates")
 
@@ -413,17 +412,17 @@ class Consultation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     asker_id: Mapped[int] = _user_fk(nullable=False)
     category: Mapped[ConsultationCategory] = mapped_column(enum_column_type(ConsultationCategory))
-    application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
     subject: Mapped[str] = mapped_column(String(200))
     question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[Optional[str]] = mapped_column(Text)
-    answered_by_id: Mapped[Optional[int]] = _user_fk()
-    answered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = _user_fk()
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = _created_at()
 
     asker: Mapped[User] = relationship(foreign_keys=[asker_id])
-    answered_by: Mapped[Optional[User]] = relationship(foreign_keys=[answered_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
     def __str__(self) -> str:
         return self.subject
@@ -435,8 +434,8 @@ class Notification(Model):
     user_id: Mapped[int] = _user_fk(nullable=False)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[Optional[str]] = mapped_column(String(255))
-    read_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    link: Mapped[str | None] = mapped_column(String(255))
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created_at()
 
     user: Mapped[User] = relationship()
@@ -453,15 +452,15 @@ class AuditLog(Model):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_now, server_default=func.now(), index=True
     )
-    actor_id: Mapped[Optional[int]] = _user_fk()
-    actor_name: Mapped[Optional[str]] = mapped_column(String(64))
-    actor_role: Mapped[Optional[str]] = mapped_column(String(64))
-    client_address: Mapped[Optional[str]] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = _user_fk()
+    actor_name: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(64))
+    client_address: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64), index=True)
-    object_type: Mapped[Optional[str]] = mapped_column(String(64))
-    object_id: Mapped[Optional[str]] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[AuditResult] = mapped_column(enum_column_type(AuditResult))
-    detail: Mapped[Optional[dict]] = mapped_column(JSON)
+    detail: Mapped[dict | None] = mapped_column(JSON)
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder import ModelView
-from flask_babel import gettext
-from flask_appbuilder.actions import action  # noqa: F401  (re-exported for views)
-from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.baseviews import expose
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -86,6 +84,5 @@ __all__ = [
     "current_enterprise_id",
     "current_practitioner_id",
     "current_user_id",
-    "has_access",
     "refuse",
 ]

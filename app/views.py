@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 
 from flask_appbuilder import ModelRestApi
+from flask_appbuilder.fields import EnumField
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField
+from wtforms.fields.core import UnboundField
 
 from .enums import (
     N_,
     ApplicationState,
-    ApplicationType,
     CertificateSource,
-    ConsultationCategory,
-    EnterpriseStatus,
     LabeledEnum,
     VerificationStatus,
 )
@@ -64,13 +65,41 @@ def enum_field(enum_class: type[LabeledEnum], label) -> SelectField:
     return SelectField(
         label,
         choices=enum_class.choices,
+        widget=Select2Widget(),
         coerce=lambda v: v if isinstance(v, enum_class) else enum_class[v],
     )
+
+
+def translate_enum_fields(form_class) -> None:
+    """Swap FAB's EnumFields, whose labels are fixed in the start-up language, for select
+    boxes translated per request."""
+    if form_class is None:
+        return
+    for name in list(vars(form_class)):
+        unbound = getattr(form_class, name)
+        if isinstance(unbound, UnboundField) and unbound.field_class is EnumField:
+            enum_class = unbound.kwargs["enum_class"]
+            field = enum_field(enum_class, unbound.kwargs.get("label"))
+            field.kwargs["validators"] = unbound.kwargs.get("validators") or []
+            setattr(form_class, name, field)
 
 
 class BaseView(ScopedModelView):
     label_columns = COLUMN_LABELS
     page_size = 25
+
+    def _init_properties(self):
+        super()._init_properties()
+        # FAB shows an enum member's value (our English message id): translate it on render.
+        self.formatters_columns = dict(self.formatters_columns)
+        for column in self.datamodel.list_columns:
+            if self.datamodel.is_enum(column):
+                self.formatters_columns.setdefault(column, gettext)
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form_class in (self.add_form, self.edit_form, self.search_form):
+            translate_enum_fields(form_class)
 
 
 # ---------------------------------------------------------------- practitioner (个人)
@@ -119,9 +148,6 @@ class MyApplicationView(BaseView):
     list_columns = ["id", "app_type", "qualification", "enterprise", "state", "submitted_at"]
     show_columns = list_columns + ["specialties", "deadline", "decided_at"]
     add_columns = edit_columns = ["app_type", "qualification", "specialties", "enterprise"]
-    add_form_extra_fields = edit_form_extra_fields = {
-        "app_type": enum_field(ApplicationType, COLUMN_LABELS["app_type"])
-    }
     search_columns = ["app_type", "qualification", "state"]
 
     def pre_add(self, item):
@@ -155,7 +181,6 @@ class MyConsultationView(BaseView):
     list_columns = ["subject", "category", "created_at", "answered_at"]
     show_columns = ["subject", "category", "question", "answer", "created_at", "answered_at"]
     add_columns = ["category", "subject", "question"]
-    add_form_extra_fields = {"category": enum_field(ConsultationCategory, COLUMN_LABELS["category"])}
 
     def pre_add(self, item):
         item.asker_id = current_user_id()
@@ -254,9 +279,6 @@ class QualificationCertificateAdminView(BaseView):
     add_columns = ["real_name", "id_number", "qualification", "specialty", "certificate_number",
                    "issue_date"]
     edit_columns = ["verification", "rejection_reason"]
-    edit_form_extra_fields = {
-        "verification": enum_field(VerificationStatus, COLUMN_LABELS["verification"])
-    }
     search_columns = ["real_name", "id_number", "certificate_number", "qualification", "verification"]
     validators_columns = {"id_number": [ResidentIdValidator()]}
 
@@ -274,9 +296,6 @@ class EnterpriseAdminView(BaseView):
                                    "created_at"]
     add_columns = edit_columns = ["name", "credit_code", "legal_representative", "city", "address",
                                   "aptitude_certificate_no", "aptitude_expiry", "status"]
-    add_form_extra_fields = edit_form_extra_fields = {
-        "status": enum_field(EnterpriseStatus, COLUMN_LABELS["status"])
-    }
     search_columns = ["name", "credit_code", "city", "status"]
     validators_columns = {"credit_code": [CreditCodeValidator()]}
 
