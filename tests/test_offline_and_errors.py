@@ -1,0 +1,78 @@
+"""Nothing is loaded from the internet; errors show a plain page, never a stack trace; unsafe
+production settings stop the start."""
+import re
+
+import pytest
+
+from app import ConfigurationError, create_app
+from app.views import MENU
+from tests.people import ACCOUNTS
+
+EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']\s*(?:https?:)?//(?!localhost[/:"'])""", re.I)
+CSS_EXTERNAL = re.compile(r"""(?:url\(|@import)\s*["']?\s*(?:https?:)?//""", re.I)
+ASSET = re.compile(r"""(?:src|href)="(/static/[^"]+)\"""")
+
+
+def _pages_of(client):
+    urls = ["/", "/login/", "/users/userinfo/"]
+    urls += [f"/{view.__name__.lower()}/list/" for view, *_ in MENU]
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 200:
+            yield url, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", sorted(ACCOUNTS))
+def test_no_page_refers_to_another_host_and_every_asset_is_served(app, login, username):
+    client = login(username)
+    assets = set()
+    pages = 0
+    for url, html in _pages_of(client):
+        pages += 1
+        assert not EXTERNAL.search(html), (url, EXTERNAL.search(html).group(0))
+        assets.update(ASSET.findall(html))
+    assert pages >= 3 and assets
+    for asset in sorted(assets):
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        if asset.endswith(".css"):
+            assert not CSS_EXTERNAL.search(response.get_data(as_text=True)), asset
+
+
+def test_unknown_page_is_a_plain_chinese_404(client):
+    response = client.get("/no/such/page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "您访问的页面或记录不存在" in html
+
+
+def test_an_unexpected_error_shows_no_internals(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret detail: SELECT password FROM ab_user")
+
+    response = app.test_client().get("/boom-for-test")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "系统暂时无法处理您的请求" in html
+    assert "Traceback" not in html and "secret detail" not in html and "SELECT" not in html
+
+
+@pytest.mark.parametrize("override, problem", [
+    ({"SECRET_KEY": ""}, "SECRET_KEY"),
+    ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+    ({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, "DATABASE_URL"),
+])
+def test_production_refuses_unsafe_settings(override, problem):
+    config = {"PRODUCTION": True, "SECRET_KEY": "x" * 40,
+              "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1/db", **override}
+    with pytest.raises(ConfigurationError, match=problem):
+        create_app(config)
+
+
+def test_production_settings_that_are_safe_start(backend_db):
+    app = create_app({"PRODUCTION": True, "SECRET_KEY": "x" * 40,
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1/db"})
+    assert app.config["SESSION_COOKIE_HTTPONLY"]
