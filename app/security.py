@@ -74,6 +74,8 @@ ROLES: dict[str, RoleSpec] = {
             "PractitionerAdminView": READ_ADD_EDIT,
             "QualificationCertificateAdminView": READ_ADD_EDIT,
             "EnterpriseAdminView": READ_ADD_EDIT,
+            "EmploymentAdminView": READ,
+            "CertificateAdminView": READ,
             "ConsultationAdminView": READ_EDIT,
             "QualificationTypeView": READ,
             "SpecialtyView": READ,
@@ -92,6 +94,8 @@ ROLES: dict[str, RoleSpec] = {
             "PractitionerAdminView": READ,
             "QualificationCertificateAdminView": READ,
             "EnterpriseAdminView": READ,
+            "EmploymentAdminView": READ,
+            "CertificateAdminView": READ,
             "QualificationTypeView": READ,
             "SpecialtyView": READ,
         },
@@ -223,3 +227,5 @@ class RegistrySecurityManager(SecurityManager):
     viewmenumodelview = ViewMenuModelView
     permissionviewmodelview = PermissionViewModelView
     groupmodelview = UserGroupModelView
+    # FAB's user statistics chart loads Google Charts from the internet.
+    userstatschartview = None

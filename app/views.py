@@ -34,6 +34,7 @@ from .labels import COLUMN_LABELS
 from .models import (
     Application,
     AuditLog,
+    Certificate,
     Consultation,
     Decision,
     Employment,
@@ -171,6 +172,7 @@ class MyRegistrationView(BaseView):
     list_title = _l("My registrations")
     list_columns = ["number", "qualification", "enterprise", "status", "first_registered_on"]
     show_columns = list_columns + ["specialties"]
+    search_columns = ["qualification", "status"]
 
 
 class MyConsultationView(BaseView):
@@ -328,6 +330,25 @@ class RegistrationAdminView(BaseView):
     related_views = [RegistrationSpecialtyView]
 
 
+class EmploymentAdminView(BaseView):
+    datamodel = SQLAInterface(Employment)
+    base_permissions = READ
+    list_title = _l("Employments")
+    list_columns = ["practitioner", "enterprise", "start_date", "end_date", "contract_checked",
+                    "insurance_checked"]
+    show_columns = list_columns
+    search_columns = ["enterprise", "start_date", "end_date"]
+
+
+class CertificateAdminView(BaseView):
+    datamodel = SQLAInterface(Certificate)
+    base_permissions = READ
+    list_title = _l("Electronic certificates")
+    list_columns = ["registration", "version", "issued_at", "usage_until", "void"]
+    show_columns = list_columns
+    search_columns = ["issued_at", "usage_until", "void"]
+
+
 class ConsultationAdminView(BaseView):
     datamodel = SQLAInterface(Consultation)
     base_permissions = READ + ["can_edit"]
@@ -463,6 +484,9 @@ MENU = [
     (QualificationCertificateAdminView, "Qualification roster", "Registration management",
      "fa-certificate"),
     (EnterpriseAdminView, N_("Enterprises"), N_("Registration management"), "fa-building"),
+    (EmploymentAdminView, N_("Employments"), N_("Registration management"), "fa-briefcase"),
+    (CertificateAdminView, N_("Electronic certificates"), N_("Registration management"),
+     "fa-file-pdf-o"),
     (ConsultationAdminView, N_("Consultations"), N_("Registration management"), "fa-comments"),
     (QualificationTypeView, N_("Qualifications"), N_("Configuration"), "fa-cog"),
     (SpecialtyView, N_("Specialties"), N_("Configuration"), "fa-cogs"),

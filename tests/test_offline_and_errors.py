@@ -9,14 +9,19 @@ from app.views import MENU
 from tests.people import ACCOUNTS
 
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']\s*(?:https?:)?//(?!localhost[/:"'])""", re.I)
+# Script loaders that fetch code at run time (FAB's google_charts.js is such a loader).
+JS_REMOTE_LOADER = re.compile(r"gstatic\.(?:com|cn)/charts|googleapis\.com|cdn\.jsdelivr|unpkg\.com")
 CSS_EXTERNAL = re.compile(r"""(?:url\(|@import)\s*["']?\s*(?:https?:)?//""", re.I)
 ASSET = re.compile(r"""(?:src|href)="(/static/[^"]+)\"""")
 
 
 def _pages_of(client):
-    urls = ["/", "/login/", "/users/userinfo/"]
+    """The home page, every page its menu links to, and every screen of ours."""
+    index = client.get("/").get_data(as_text=True)
+    menu_links = re.findall(r'href="(/(?!static/|lang/|logout)[^"#]+)"', index)
+    urls = ["/", "/login/", "/users/userinfo/", *menu_links]
     urls += [f"/{view.__name__.lower()}/list/" for view, *_ in MENU]
-    for url in urls:
+    for url in dict.fromkeys(urls):
         response = client.get(url)
         if response.status_code == 200:
             yield url, response.get_data(as_text=True)
@@ -37,6 +42,8 @@ def test_no_page_refers_to_another_host_and_every_asset_is_served(app, login, us
         assert response.status_code == 200, asset
         if asset.endswith(".css"):
             assert not CSS_EXTERNAL.search(response.get_data(as_text=True)), asset
+        if asset.endswith(".js"):
+            assert not JS_REMOTE_LOADER.search(response.get_data(as_text=True)), asset
 
 
 def test_unknown_page_is_a_plain_chinese_404(client):
