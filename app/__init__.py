@@ -43,7 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import commands, errors, views
 
     with app.app_context():
-        appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
+        appbuilder = AppBuilder(
+            update_perms=app.config.get("FAB_UPDATE_PERMS", False), indexview=views.HomeView
+        )
         appbuilder.init_app(app, db.session)
         views.register(appbuilder)
         appbuilder.post_init()

@@ -62,19 +62,20 @@ WORDS = ["华信", "宏远", "粤海", "南方", "珠江", "鹏城", "中建", "
 class DemoAccount:
     username: str
     role: str  # key of ROLES, or "admin" for FAB's superuser role
-    first_name: str
-    last_name: str
+    # Chinese names are written whole (family name first); FAB shows "first last", so the
+    # whole name goes into first_name.
+    full_name: str
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("admin", "admin", "超级", "管理员"),
-    DemoAccount("practitioner", "practitioner", "明", "陈"),
-    DemoAccount("enterprise", "enterprise", "经办", "企业"),
-    DemoAccount("reviewer", "reviewer", "审查", "刘"),
-    DemoAccount("approver", "approver", "审批", "黄"),
-    DemoAccount("sysadmin", "sysadmin", "系统", "管理员"),
-    DemoAccount("secadmin", "secadmin", "安全", "管理员"),
-    DemoAccount("auditor", "auditor", "审计", "管理员"),
+    DemoAccount("admin", "admin", "超级管理员"),
+    DemoAccount("practitioner", "practitioner", "陈明"),
+    DemoAccount("enterprise", "enterprise", "企业经办人"),
+    DemoAccount("reviewer", "reviewer", "刘审查"),
+    DemoAccount("approver", "approver", "黄审批"),
+    DemoAccount("sysadmin", "sysadmin", "系统管理员"),
+    DemoAccount("secadmin", "secadmin", "安全管理员"),
+    DemoAccount("auditor", "auditor", "审计管理员"),
 ]
 
 
@@ -227,7 +228,7 @@ def ensure_demo_accounts(appbuilder, accounts_file: Path) -> list[tuple[DemoAcco
         password = known.get(account.username)
         if user is None:
             password = secrets.token_urlsafe(9)
-            user = sm.add_user(account.username, account.first_name, account.last_name,
+            user = sm.add_user(account.username, account.full_name, "",
                                f"{account.username}@demo.invalid", role, password=password)
         elif password is None:
             password = secrets.token_urlsafe(9)
@@ -259,6 +260,7 @@ def _link_demo_people(sm) -> None:
     if registration is None:
         return
     registration.practitioner.user_id = practitioner_user.id
+    practitioner_user.first_name = registration.practitioner.real_name
     linked = select(EnterpriseUser.id).where(EnterpriseUser.user_id == enterprise_user.id)
     if db.session.scalar(linked) is None:
         db.session.add(EnterpriseUser(user_id=enterprise_user.id,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask_appbuilder import ModelRestApi
+from flask_appbuilder import IndexView, ModelRestApi, expose
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField
@@ -88,6 +88,16 @@ def translate_enum_fields(form_class) -> None:
 class BaseView(ScopedModelView):
     label_columns = COLUMN_LABELS
     page_size = 25
+
+    def _init_titles(self):
+        # FAB builds "Add <ModelName>" in English at start-up; derive translated titles from
+        # the view's own (lazy) list title instead.
+        name = self.list_title or self.datamodel.model_name
+        self.list_title = name
+        self.show_title = self.show_title or LazyString(gettext, N_("%(name)s: details"), name=name)
+        self.add_title = self.add_title or LazyString(gettext, N_("%(name)s: add"), name=name)
+        self.edit_title = self.edit_title or LazyString(gettext, N_("%(name)s: edit"), name=name)
+        super()._init_titles()
 
     def _init_properties(self):
         super()._init_properties()
@@ -397,6 +407,18 @@ class AuditLogView(BaseView):
     show_columns = list_columns + ["detail"]
     search_columns = ["created_at", "actor_name", "action", "object_type", "result"]
     base_order = ("created_at", "desc")
+
+
+# ---------------------------------------------------------------- home page
+class HomeView(IndexView):
+    """The home page lists what the signed-in user can do, grouped as in the menu."""
+
+    index_template = "index.html"
+
+    @expose("/")
+    def index(self):
+        self.update_redirect()
+        return self.render_template(self.index_template, appbuilder=self.appbuilder)
 
 
 # ---------------------------------------------------------------- REST API (/api/v1/...)

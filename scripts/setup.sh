@@ -24,5 +24,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
 fi
 
 # The .mo catalogue is built from the committed .po file, never committed itself.
-.venv/bin/pybabel compile -d app/translations >/dev/null
+.venv/bin/pybabel compile -d app/translations >/dev/null 2>&1 \
+  || { echo "setup: compiling app/translations failed" >&2; exit 1; }
 export FLASK_APP=app

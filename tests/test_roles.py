@@ -81,7 +81,7 @@ def test_sync_is_idempotent_and_removes_what_the_table_does_not_grant(app):
 def test_every_exposed_route_is_protected_or_deliberately_public(app):
     """Fail when a route is served without a permission check (Superset's guard)."""
     public = {"static", "appbuilder.static", "AuthDBView.login", "AuthDBView.logout",
-              "LocaleView.index", "IndexView.index", "UtilView.back",
+              "LocaleView.index", "HomeView.index", "UtilView.back",
               "SecurityApi.login", "SecurityApi.refresh"}
     unprotected = []
     for rule in app.url_map.iter_rules():
