@@ -107,15 +107,21 @@ def _enterprises(rng: random.Random, count: int) -> Iterator[dict]:
         }
 
 
-def _practitioners(rng: random.Random, count: int, today: dt.date) -> Iterator[dict]:
+def _practitioners(rng: random.Random, count: int, today: dt.date, seen: set) -> Iterator[dict]:
+    """`seen` holds the ID numbers drawn so far: a province-sized sample would otherwise
+    draw the same number twice."""
     for _ in range(count):
-        city, area = rng.choice(CITIES)
-        male = rng.random() < 0.8
-        birth = today - dt.timedelta(days=rng.randrange(25 * 365, 60 * 365))
+        id_number = None
+        while id_number is None or id_number in seen:
+            city, area = rng.choice(CITIES)
+            male = rng.random() < 0.8
+            birth = today - dt.timedelta(days=rng.randrange(25 * 365, 60 * 365))
+            id_number = make_resident_id(rng, area, birth, male)
+        seen.add(id_number)
         given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
         yield {
             "real_name": rng.choice(SURNAMES) + given,
-            "id_number": make_resident_id(rng, area, birth, male),
+            "id_number": id_number,
             "birth_date": birth,
             "sex": Sex.male if male else Sex.female,
             "phone": f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
@@ -159,23 +165,24 @@ def load_demo_data(practitioners: int = 200, enterprises: int = 24, seed: int = 
     quals = db.session.scalars(select(QualificationType).order_by(QualificationType.id)).all()
     batch = 2000
     serial = 0
+    seen: set[str] = set()
     remaining = practitioners
     while remaining > 0:
-        rows = list(_practitioners(rng, min(batch, remaining), today))
+        rows = list(_practitioners(rng, min(batch, remaining), today, seen))
         remaining -= len(rows)
         # Draw the dependent choices before filtering so the stream stays deterministic.
         plans = [(rng.choice(quals), rng.randrange(2008, 2025), rng.choice(ent_id_list),
                   rng.random()) for _ in rows]
         have = _existing(Practitioner.id_number, [r["id_number"] for r in rows])
         fresh = [(r, p) for r, p in zip(rows, plans, strict=True) if r["id_number"] not in have]
-        serial += len(rows)
+        serial_base, serial = serial, serial + len(rows)
         if not fresh:
             continue
         db.session.execute(insert(Practitioner), [r for r, _ in fresh])
         ids = dict(db.session.execute(select(Practitioner.id_number, Practitioner.id).where(
             Practitioner.id_number.in_([r["id_number"] for r, _ in fresh]))).all())
         created["practitioners"] += len(fresh)
-        created["registrations"] += _add_records(fresh, ids, today, serial)
+        created["registrations"] += _add_records(fresh, ids, today, serial_base + 1)
         progress(f"demo: {created['practitioners']} practitioners")
     db.session.commit()
     return created
@@ -189,7 +196,7 @@ def _add_records(fresh, ids, today, serial_base) -> int:
         certs.append({
             "practitioner_id": pid, "real_name": row["real_name"], "id_number": row["id_number"],
             "qualification_id": qual.id, "specialty_id": specialty.id if specialty else None,
-            "certificate_number": f"{qual.code[:2].upper()}{year}{row['id_number'][-8:]}",
+            "certificate_number": f"{qual.code[:2].upper()}{year}{serial_base + n:07d}",
             "issue_date": dt.date(year, 6, 1), "source": CertificateSource.roster,
             "verification": VerificationStatus.verified,
         })
@@ -204,14 +211,22 @@ def _add_records(fresh, ids, today, serial_base) -> int:
     db.session.execute(insert(QualificationCertificate), certs)
     if jobs:
         db.session.execute(insert(Employment), jobs)
-    for reg, specialty, qual in regs:
-        reg_id = db.session.execute(
-            insert(Registration).values(**reg).returning(Registration.id)).scalar_one()
-        registered = today - dt.timedelta(days=(reg_id * 37) % (qual.validity_years * 365))
-        db.session.execute(insert(RegistrationSpecialty).values(
-            registration_id=reg_id, specialty_id=specialty.id if specialty else None,
-            registered_on=registered, expires_on=add_years(registered, qual.validity_years),
-        ))
+    if not regs:
+        return 0
+    reg_ids = dict(db.session.execute(
+        insert(Registration).returning(Registration.number, Registration.id),
+        [reg for reg, _specialty, _qual in regs]).all())
+    periods = []
+    for n, (reg, specialty, qual) in enumerate(regs):
+        # Spread the current period's start over the validity so expiries vary.
+        registered = today - dt.timedelta(days=(n * 37) % (qual.validity_years * 365))
+        periods.append({
+            "registration_id": reg_ids[reg["number"]],
+            "specialty_id": specialty.id if specialty else None,
+            "registered_on": registered,
+            "expires_on": add_years(registered, qual.validity_years),
+        })
+    db.session.execute(insert(RegistrationSpecialty), periods)
     return len(regs)
 
 
