@@ -88,20 +88,16 @@ def _assert_unreachable(app, client, role_key, view, model, own_filter, other):
     assert _snapshot(model, theirs) == before
 
 
-@pytest.mark.parametrize("view, model, own", PRACTITIONER_VIEWS, ids=[v[0] for v in PRACTITIONER_VIEWS])
-def test_practitioner_cannot_reach_another_practitioners_records(app, login, view, model, own):
-    client = login("prac_a")
-    mine = db.session.scalar(sa.select(model.id).where(own(_who(app, "a"))))
-    assert client.get(f"/{view.lower()}/show/{mine}").status_code == 200
-    _assert_unreachable(app, client, "practitioner", view, model, own, _who(app, "b"))
+SCOPED = [("prac_a", "practitioner", *v) for v in PRACTITIONER_VIEWS] + [
+    ("ent_a", "enterprise", *v) for v in ENTERPRISE_VIEWS]
 
 
-@pytest.mark.parametrize("view, model, own", ENTERPRISE_VIEWS, ids=[v[0] for v in ENTERPRISE_VIEWS])
-def test_enterprise_cannot_reach_another_enterprises_records(app, login, view, model, own):
-    client = login("ent_a")
+@pytest.mark.parametrize("username, role_key, view, model, own", SCOPED, ids=[v[2] for v in SCOPED])
+def test_nobody_reaches_another_partys_records(app, login, username, role_key, view, model, own):
+    client = login(username)
     mine = db.session.scalar(sa.select(model.id).where(own(_who(app, "a"))))
     assert client.get(f"/{view.lower()}/show/{mine}").status_code == 200
-    _assert_unreachable(app, client, "enterprise", view, model, own, _who(app, "b"))
+    _assert_unreachable(app, client, role_key, view, model, own, _who(app, "b"))
 
 
 @pytest.mark.parametrize("view, model, own", PRACTITIONER_VIEWS + ENTERPRISE_VIEWS,
