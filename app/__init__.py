@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
-from .extensions import db, migrate
+from .extensions import csrf, db, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _refuse_unsafe_production(app.config)
 
     db.init_app(app)
+    csrf.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
     from . import commands, errors, views

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .enums import N_
@@ -13,6 +15,11 @@ log = logging.getLogger(__name__)
 
 
 def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = N_("The page has expired or was sent from elsewhere. Please reload it and try again.")
+        return _page(400, message), 400
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return _page(error.code or 500), error.code or 500
@@ -33,8 +40,11 @@ MESSAGES = {
 }
 
 
-def _page(code: int) -> str:
-    message = MESSAGES.get(code, N_("Something went wrong on our side. Please try again later."))
+def _page(code: int, message: str | None = None) -> str:
+    message = message or MESSAGES.get(
+        code, N_("Something went wrong on our side. Please try again later."))
+    if "user" not in g:  # an error raised before FAB's before_request (CSRF) leaves it unset
+        g.user = current_user
     appbuilder = current_app.appbuilder  # FAB's layout needs these two in its context
     return render_template("error.html", code=code, message=gettext(message),
                            appbuilder=appbuilder, base_template=appbuilder.base_template)

@@ -65,7 +65,7 @@ def _attempts(base, pk):
         ("GET", f"{base}/show/{pk}", "can_show"),
         ("GET", f"{base}/edit/{pk}", "can_edit"),
         ("POST", f"{base}/edit/{pk}", "can_edit"),
-        ("GET", f"{base}/delete/{pk}", "can_delete"),
+        ("GET", f"{base}/delete/{pk}", "get-delete"),
         ("POST", f"{base}/delete/{pk}", "can_delete"),
         ("POST", f"{base}/action/muldelete/{pk}", None),
         ("POST", f"{base}/action_post", None),
@@ -81,9 +81,13 @@ def _assert_unreachable(app, client, role_key, view, model, own_filter, other):
         data = {"rowid": str(theirs), "action": "muldelete", "phone": "13999999999",
                 "address": "被篡改", "end_date": "2020-01-01"}
         response = client.open(url, method=method, data=data if method == "POST" else None)
-        allowed = permission is None or permission in _granted(role_key, view)
-        # With the permission the row is simply not found; without it access is refused.
-        expected = {404} if allowed else {403}
+        if permission == "get-delete":
+            # Never a state change by GET: refused (redirect with a message) before any lookup.
+            expected = {302} if "can_delete" in _granted(role_key, view) else {403}
+        else:
+            allowed = permission is None or permission in _granted(role_key, view)
+            # With the permission the row is simply not found; without it access is refused.
+            expected = {404} if allowed else {403}
         assert response.status_code in expected, (method, url, response.status_code)
     assert _snapshot(model, theirs) == before
 
