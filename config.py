@@ -3,6 +3,7 @@
 APP_ENV=production turns the development conveniences off and refuses to start with a
 generated secret key, the SQLite default database, or demo accounts (see app/__init__.py).
 """
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +19,11 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_dates(name: str) -> list[dt.date]:
+    raw = os.environ.get(name, "")
+    return [dt.date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
 
 
 def _development_secret_key() -> str:
@@ -55,6 +61,7 @@ APP_NAME = "二级执业资格注册管理系统"
 APP_THEME = ""
 APP_ICON = ""
 PROVINCE_NAME = os.environ.get("PROVINCE_NAME", "广东省")
+PROVINCE_CODE = os.environ.get("PROVINCE_CODE", "44")  # in registration numbers
 AUTHORITY_NAME = os.environ.get("AUTHORITY_NAME", "广东省住房和城乡建设厅")
 
 AUTH_TYPE = AUTH_DB
@@ -77,6 +84,19 @@ WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
+
+# Time limits in working days (domain.md section 6) and the working calendar.
+ACCEPTANCE_WORKING_DAYS = int(os.environ.get("ACCEPTANCE_WORKING_DAYS", 5))
+DECISION_WORKING_DAYS = {
+    "initial": 20, "add_specialty": 20, "re_registration": 20,
+    "change": 10, "renewal": 10, "cancellation": 5, "correction": 5,
+}
+# Comma-separated ISO dates, e.g. PUBLIC_HOLIDAYS=2026-10-01,2026-10-02
+PUBLIC_HOLIDAYS = _env_dates("PUBLIC_HOLIDAYS")
+EXTRA_WORKING_DAYS = _env_dates("EXTRA_WORKING_DAYS")  # 调休: weekend days worked
+# Renewal window: opens this many days before expiry and closes this many days before.
+RENEWAL_OPENS_DAYS_BEFORE = int(os.environ.get("RENEWAL_OPENS_DAYS_BEFORE", 90))
+RENEWAL_CLOSES_DAYS_BEFORE = int(os.environ.get("RENEWAL_CLOSES_DAYS_BEFORE", 30))
 
 # Demo accounts exist only outside production; their passwords are generated per install.
 DEMO_ACCOUNTS_FILE = INSTANCE_DIR / "demo-accounts.txt"

@@ -5,6 +5,7 @@ unique numbers and generated from a fixed seed)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import secrets
 from collections.abc import Callable, Iterator
@@ -13,8 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from . import placeholder_images
 from .dates import add_years
 from .enums import (
+    ApplicationState,
+    ApplicationType,
     CertificateSource,
     EnterpriseStatus,
     RegistrationStatus,
@@ -25,6 +29,8 @@ from .enums import (
 from .extensions import db
 from .identity import CREDIT_ALPHABET, credit_code_check_char, resident_id_check_char
 from .models import (
+    Application,
+    Decision,
     Employment,
     Enterprise,
     EnterpriseUser,
@@ -33,6 +39,8 @@ from .models import (
     QualificationType,
     Registration,
     RegistrationSpecialty,
+    StoredFile,
+    application_specialty,
 )
 from .security import ROLES
 
@@ -144,6 +152,22 @@ def _existing(column, values: list) -> set:
     return found
 
 
+def _placeholder_files() -> tuple[int, int]:
+    """One shared placeholder photo and signature (found again by content on a rerun)."""
+    ids = []
+    for content in (placeholder_images.id_photo(), placeholder_images.signature()):
+        digest = hashlib.sha256(content).hexdigest()
+        found = db.session.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest))
+        if found is None:
+            stored = StoredFile(sha256=digest, content_type="image/png", size=len(content),
+                                data=content)
+            db.session.add(stored)
+            db.session.flush()
+            found = stored.id
+        ids.append(found)
+    return ids[0], ids[1]
+
+
 def load_demo_data(practitioners: int = 200, enterprises: int = 24, seed: int = 2021,
                    progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
     """Insert what is missing of the deterministic sample; return counts inserted."""
@@ -163,6 +187,7 @@ def load_demo_data(practitioners: int = 200, enterprises: int = 24, seed: int = 
     ent_id_list = [ent_ids[r["credit_code"]] for r in ent_rows]
 
     quals = db.session.scalars(select(QualificationType).order_by(QualificationType.id)).all()
+    photo_id, signature_id = _placeholder_files()
     batch = 2000
     serial = 0
     seen: set[str] = set()
@@ -178,7 +203,8 @@ def load_demo_data(practitioners: int = 200, enterprises: int = 24, seed: int = 
         serial_base, serial = serial, serial + len(rows)
         if not fresh:
             continue
-        db.session.execute(insert(Practitioner), [r for r, _ in fresh])
+        db.session.execute(insert(Practitioner), [
+            {**r, "photo_id": photo_id, "signature_id": signature_id} for r, _ in fresh])
         ids = dict(db.session.execute(select(Practitioner.id_number, Practitioner.id).where(
             Practitioner.id_number.in_([r["id_number"] for r, _ in fresh]))).all())
         created["practitioners"] += len(fresh)
@@ -211,6 +237,8 @@ def _add_records(fresh, ids, today, serial_base) -> int:
     db.session.execute(insert(QualificationCertificate), certs)
     if jobs:
         db.session.execute(insert(Employment), jobs)
+    _demo_applications([(ids[row["id_number"]], plan) for row, plan in fresh
+                        if plan[3] >= 0.75], today)
     if not regs:
         return 0
     reg_ids = dict(db.session.execute(
@@ -228,6 +256,53 @@ def _add_records(fresh, ids, today, serial_base) -> int:
         })
     db.session.execute(insert(RegistrationSpecialty), periods)
     return len(regs)
+
+
+# Where the unregistered applicants of the sample stand, with the history that led there.
+DEMO_PATHS = [
+    [],
+    [("submit", ApplicationState.draft, ApplicationState.pending_enterprise)],
+    [("submit", ApplicationState.draft, ApplicationState.pending_enterprise),
+     ("forward", ApplicationState.pending_enterprise, ApplicationState.pending_acceptance)],
+    [("submit", ApplicationState.draft, ApplicationState.pending_enterprise),
+     ("forward", ApplicationState.pending_enterprise, ApplicationState.pending_acceptance),
+     ("accept", ApplicationState.pending_acceptance, ApplicationState.under_review)],
+    [("submit", ApplicationState.draft, ApplicationState.pending_enterprise),
+     ("forward", ApplicationState.pending_enterprise, ApplicationState.pending_acceptance),
+     ("accept", ApplicationState.pending_acceptance, ApplicationState.under_review),
+     ("pass_review", ApplicationState.under_review, ApplicationState.pending_decision)],
+    [("submit", ApplicationState.draft, ApplicationState.pending_enterprise),
+     ("forward", ApplicationState.pending_enterprise, ApplicationState.pending_acceptance),
+     ("review_return", ApplicationState.pending_acceptance, ApplicationState.returned)],
+]
+DEMO_ROLE_OF = {"submit": "practitioner", "forward": "enterprise", "accept": "reviewer",
+                "pass_review": "reviewer", "review_return": "reviewer"}
+
+
+def _demo_applications(people, today: dt.date) -> None:
+    """Initial applications at every stage, so each queue has work in the demo."""
+    for n, (pid, (qual, _year, ent_id, _luck)) in enumerate(people):
+        path = DEMO_PATHS[n % len(DEMO_PATHS)]
+        state = path[-1][2] if path else ApplicationState.draft
+        app_id = db.session.execute(insert(Application).values(
+            app_type=ApplicationType.initial, practitioner_id=pid, qualification_id=qual.id,
+            enterprise_id=ent_id, state=state, details={}, version=len(path) + 1,
+            submitted_at=dt.datetime.combine(today, dt.time(9), dt.UTC) if path else None,
+            deadline=today + dt.timedelta(days=(n % 12) - 3) if state in (
+                ApplicationState.pending_acceptance, ApplicationState.under_review,
+                ApplicationState.pending_decision) else None,
+        ).returning(Application.id)).scalar_one()
+        if qual.specialties:
+            db.session.execute(insert(application_specialty).values(
+                application_id=app_id, specialty_id=qual.specialties[0].id))
+        for step, (name, source, target) in enumerate(path):
+            items = ([{"field": "学历", "reason": "请上传毕业证书扫描件"}]
+                     if name == "review_return" else None)
+            db.session.execute(insert(Decision).values(
+                application_id=app_id, transition=name, from_state=source, to_state=target,
+                actor_role=ROLES[DEMO_ROLE_OF[name]].name, items=items,
+                reason="材料不全" if items else ("符合条件" if name == "pass_review" else None),
+                created_at=dt.datetime.combine(today, dt.time(9 + step), dt.UTC)))
 
 
 def ensure_demo_accounts(appbuilder, accounts_file: Path) -> list[tuple[DemoAccount, str]]:

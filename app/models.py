@@ -282,6 +282,8 @@ class Application(Model):
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    # Copied from the enterprise when submitted, so the authority's queues filter by city.
+    city: Mapped[str | None] = mapped_column(String(32), index=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
     # Changed only by a workflow transition (app/workflow.py), never by a form.
     state: Mapped[ApplicationState] = mapped_column(
@@ -366,6 +368,17 @@ class Registration(Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class RegistrationCounter(Model):
+    """Last serial used per qualification and year: numbers come from an atomic
+    UPDATE … RETURNING on this row, never from max()+1."""
+
+    __tablename__ = "registration_counter"
+    qualification_id: Mapped[int] = mapped_column(
+        ForeignKey("qualification_type.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_serial: Mapped[int] = mapped_column(default=0)
 
 
 class RegistrationSpecialty(Model):

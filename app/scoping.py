@@ -3,11 +3,10 @@ FAB base_filters, so a row outside one's scope is simply not found (404), exactl
 an id that does not exist."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, has_request_context, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_babel import gettext
-from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db
@@ -17,22 +16,28 @@ from .models import EnterpriseUser, Practitioner
 NOBODY = -1
 
 
+def acting_user():
+    """The signed-in user, by session cookie or by API token (FAB resolves both)."""
+    if not has_request_context():
+        return None
+    return current_app.appbuilder.sm.current_user
+
+
 def current_user_id() -> int:
-    return current_user.id if current_user.is_authenticated else NOBODY
+    user = acting_user()
+    return user.id if user is not None else NOBODY
 
 
 def current_practitioner_id() -> int:
-    if not current_user.is_authenticated:
-        return NOBODY
-    found = db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == current_user.id))
+    user_id = current_user_id()
+    found = db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == user_id))
     return found if found is not None else NOBODY
 
 
 def current_enterprise_id() -> int:
-    if not current_user.is_authenticated:
-        return NOBODY
+    user_id = current_user_id()
     found = db.session.scalar(
-        select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == current_user.id)
+        select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user_id)
     )
     return found if found is not None else NOBODY
 

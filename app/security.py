@@ -12,6 +12,8 @@ from flask import abort
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
+from .workflow import WORKFLOW_PERMISSION_VIEW, permissions_for
+
 READ = ("can_list", "can_show")
 READ_EDIT = READ + ("can_edit",)
 READ_ADD_EDIT = READ + ("can_add", "can_edit")
@@ -57,6 +59,7 @@ ROLES: dict[str, RoleSpec] = {
         "聘用企业经办人：核实并上报本企业人员的申请",
         {
             "OwnEnterpriseView": READ_EDIT,
+            "EnterpriseQueueView": READ,
             "EnterpriseApplicationView": READ,
             "EnterpriseEmploymentView": READ_EDIT,
             "EnterpriseRegistrationView": READ,
@@ -67,6 +70,8 @@ ROLES: dict[str, RoleSpec] = {
         "审查人员",
         "注册管理部门：受理、审查申请，维护资格库与企业库",
         {
+            "AcceptanceQueueView": READ,
+            "ReviewQueueView": READ,
             "ApplicationAdminView": READ,
             "DecisionView": READ,
             "RegistrationAdminView": READ,
@@ -87,6 +92,7 @@ ROLES: dict[str, RoleSpec] = {
         "审批人员",
         "注册管理部门：作出准予或不予注册的决定",
         {
+            "DecisionQueueView": READ,
             "ApplicationAdminView": READ,
             "DecisionView": READ,
             "RegistrationAdminView": READ,
@@ -126,6 +132,12 @@ ROLES: dict[str, RoleSpec] = {
         {"AuditLogView": READ},
     ),
 }
+
+
+# Each role's workflow permissions come from the transition table, not from this file.
+for _key, _spec in ROLES.items():
+    if permissions_for(_key):
+        _spec.grants[WORKFLOW_PERMISSION_VIEW] = permissions_for(_key)
 
 
 class UnknownPermission(LookupError):

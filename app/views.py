@@ -5,21 +5,26 @@ from __future__ import annotations
 import logging
 
 from flask_appbuilder import IndexView, ModelRestApi, expose
-from flask_appbuilder.fields import EnumField
-from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import LazyString, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField
-from wtforms.fields.core import UnboundField
 
+from .application_views import (
+    FORM_VIEWS,
+    AcceptanceQueueView,
+    ApplicationAdminView,
+    DecisionQueueView,
+    DecisionView,
+    EnterpriseApplicationView,
+    EnterpriseQueueView,
+    MyApplicationView,
+    ReviewQueueView,
+)
 from .enums import (
     N_,
-    ApplicationState,
     CertificateSource,
-    LabeledEnum,
     VerificationStatus,
 )
 from .extensions import db
@@ -30,13 +35,10 @@ from .identity import (
     parse_credit_code,
     parse_resident_id,
 )
-from .labels import COLUMN_LABELS
 from .models import (
-    Application,
     AuditLog,
     Certificate,
     Consultation,
-    Decision,
     Employment,
     Enterprise,
     EnterpriseUser,
@@ -49,68 +51,15 @@ from .models import (
     Specialty,
 )
 from .scoping import (
-    ScopedModelView,
     current_enterprise_id,
     current_practitioner_id,
     current_user_id,
     refuse,
 )
+from .view_base import READ, BaseView
+from .workflow_views import WorkflowApi
 
-READ = ["can_list", "can_show"]
 log = logging.getLogger(__name__)
-
-
-def enum_field(enum_class: type[LabeledEnum], label) -> SelectField:
-    """A select box whose labels are translated per request (FAB's EnumField fixes them
-    at start-up, in whatever language was current then)."""
-    return SelectField(
-        label,
-        choices=enum_class.choices,
-        widget=Select2Widget(),
-        coerce=lambda v: v if isinstance(v, enum_class) else enum_class[v],
-    )
-
-
-def translate_enum_fields(form_class) -> None:
-    """Swap FAB's EnumFields, whose labels are fixed in the start-up language, for select
-    boxes translated per request."""
-    if form_class is None:
-        return
-    for name in list(vars(form_class)):
-        unbound = getattr(form_class, name)
-        if isinstance(unbound, UnboundField) and unbound.field_class is EnumField:
-            enum_class = unbound.kwargs["enum_class"]
-            field = enum_field(enum_class, unbound.kwargs.get("label"))
-            field.kwargs["validators"] = unbound.kwargs.get("validators") or []
-            setattr(form_class, name, field)
-
-
-class BaseView(ScopedModelView):
-    label_columns = COLUMN_LABELS
-    page_size = 25
-
-    def _init_titles(self):
-        # FAB builds "Add <ModelName>" in English at start-up; derive translated titles from
-        # the view's own (lazy) list title instead.
-        name = self.list_title or self.datamodel.model_name
-        self.list_title = name
-        self.show_title = self.show_title or LazyString(gettext, N_("%(name)s: details"), name=name)
-        self.add_title = self.add_title or LazyString(gettext, N_("%(name)s: add"), name=name)
-        self.edit_title = self.edit_title or LazyString(gettext, N_("%(name)s: edit"), name=name)
-        super()._init_titles()
-
-    def _init_properties(self):
-        super()._init_properties()
-        # FAB shows an enum member's value (our English message id): translate it on render.
-        self.formatters_columns = dict(self.formatters_columns)
-        for column in self.datamodel.list_columns:
-            if self.datamodel.is_enum(column):
-                self.formatters_columns.setdefault(column, gettext)
-
-    def _init_forms(self):
-        super()._init_forms()
-        for form_class in (self.add_form, self.edit_form, self.search_form):
-            translate_enum_fields(form_class)
 
 
 # ---------------------------------------------------------------- practitioner (个人)
@@ -148,29 +97,6 @@ class MyQualificationCertificateView(BaseView):
     def pre_update(self, item):
         if item.verification == VerificationStatus.verified:
             refuse(str(_l("A verified certificate cannot be changed.")))
-
-    pre_delete = pre_update
-
-
-class MyApplicationView(BaseView):
-    datamodel = SQLAInterface(Application)
-    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
-    list_title = _l("My applications")
-    list_columns = ["id", "app_type", "qualification", "enterprise", "state", "submitted_at"]
-    show_columns = list_columns + ["specialties", "deadline", "decided_at"]
-    add_columns = edit_columns = ["app_type", "qualification", "specialties", "enterprise"]
-    search_columns = ["app_type", "qualification", "state"]
-
-    def pre_add(self, item):
-        practitioner_id = current_practitioner_id()
-        if practitioner_id < 0:
-            refuse(str(_l("Complete your personal data before applying.")))
-        item.practitioner_id = practitioner_id
-        item.state = ApplicationState.draft
-
-    def pre_update(self, item):
-        if item.state != ApplicationState.draft:
-            refuse(str(_l("Only a draft can be changed or deleted.")))
 
     pre_delete = pre_update
 
@@ -230,16 +156,6 @@ class EnterpriseEmploymentView(BaseView):
     edit_columns = ["end_date", "contract_checked", "insurance_checked"]
 
 
-class EnterpriseApplicationView(BaseView):
-    datamodel = SQLAInterface(Application)
-    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
-    base_permissions = READ
-    list_title = _l("Applications to verify")
-    list_columns = ["id", "practitioner", "app_type", "qualification", "state", "submitted_at"]
-    show_columns = list_columns + ["specialties"]
-    search_columns = ["app_type", "qualification", "state"]
-
-
 class EnterpriseRegistrationView(BaseView):
     datamodel = SQLAInterface(Registration)
     base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
@@ -259,16 +175,6 @@ class EnterpriseStaffView(BaseView):
 
 
 # ---------------------------------------------------------------- authority (注册管理)
-class DecisionView(BaseView):
-    """History rows, shown under an application; never added or edited by hand."""
-
-    datamodel = SQLAInterface(Decision)
-    base_permissions = READ
-    list_columns = ["created_at", "transition", "from_state", "to_state", "actor_role", "reason"]
-    show_columns = list_columns + ["items", "actor"]
-    base_order = ("id", "asc")
-
-
 class PractitionerAdminView(BaseView):
     datamodel = SQLAInterface(Practitioner)
     base_permissions = READ + ["can_add", "can_edit"]
@@ -310,17 +216,6 @@ class EnterpriseAdminView(BaseView):
                                   "aptitude_certificate_no", "aptitude_expiry", "status"]
     search_columns = ["name", "credit_code", "city", "status"]
     validators_columns = {"credit_code": [CreditCodeValidator()]}
-
-
-class ApplicationAdminView(BaseView):
-    datamodel = SQLAInterface(Application)
-    base_permissions = READ
-    list_title = _l("Applications")
-    list_columns = ["id", "practitioner", "app_type", "qualification", "enterprise", "state",
-                    "submitted_at", "deadline"]
-    show_columns = list_columns + ["specialties", "decided_at"]
-    search_columns = ["app_type", "qualification", "state", "enterprise", "deadline"]
-    related_views = [DecisionView]
 
 
 class RegistrationSpecialtyView(BaseView):
@@ -485,7 +380,7 @@ class EnterpriseApi(RegistryApi):
     )}
 
 
-APIS = [PractitionerApi, EnterpriseApi]
+APIS = [PractitionerApi, EnterpriseApi, WorkflowApi]
 
 # ---------------------------------------------------------------- menus
 # (view, menu name, category, icon). Menu names are stable identifiers (they name FAB's
@@ -496,11 +391,15 @@ MENU = [
     (MyApplicationView, N_("My applications"), N_("Personal"), "fa-file-text"),
     (MyRegistrationView, N_("My registrations"), N_("Personal"), "fa-check-square"),
     (OwnEnterpriseView, N_("Our enterprise"), N_("Enterprise"), "fa-building"),
-    (EnterpriseApplicationView, N_("Applications to verify"), N_("Enterprise"), "fa-inbox"),
+    (EnterpriseQueueView, N_("Applications to verify"), N_("Enterprise"), "fa-inbox"),
+    (EnterpriseApplicationView, N_("All our applications"), N_("Enterprise"), "fa-list-alt"),
     (EnterpriseEmploymentView, N_("Our practitioners"), N_("Enterprise"), "fa-users"),
     (EnterpriseRegistrationView, N_("Our registered practitioners"), N_("Enterprise"), "fa-list"),
     (EnterpriseStaffView, N_("Our accounts"), N_("Enterprise"), "fa-user"),
-    (ApplicationAdminView, N_("Applications"), N_("Registration management"), "fa-inbox"),
+    (AcceptanceQueueView, N_("Waiting for acceptance"), N_("Registration management"), "fa-inbox"),
+    (ReviewQueueView, N_("Under review"), N_("Registration management"), "fa-search"),
+    (DecisionQueueView, N_("Waiting for a decision"), N_("Registration management"), "fa-gavel"),
+    (ApplicationAdminView, N_("All applications"), N_("Registration management"), "fa-list-alt"),
     (RegistrationAdminView, N_("Registration register"), N_("Registration management"), "fa-book"),
     (PractitionerAdminView, N_("Practitioners"), N_("Registration management"), "fa-id-card"),
     (QualificationCertificateAdminView, "Qualification roster", "Registration management",
@@ -517,7 +416,7 @@ MENU = [
     (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
     (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
-NO_MENU = [DecisionView, RegistrationSpecialtyView]
+NO_MENU = [DecisionView, RegistrationSpecialtyView, *FORM_VIEWS]
 
 
 def register(appbuilder) -> None:

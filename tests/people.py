@@ -9,6 +9,7 @@ from app.enums import (
     ApplicationType,
     CertificateSource,
     ConsultationCategory,
+    EnterpriseStatus,
     RegistrationStatus,
     VerificationStatus,
 )
@@ -66,7 +67,7 @@ def create_all(app) -> None:
         enterprise = Enterprise(
             name=f"测试建设工程有限公司{name}", credit_code=credit, legal_representative="法人" + name,
             city=city, address=f"{city}测试路1号", aptitude_certificate_no=f"D1440{suffix}",
-            aptitude_expiry=dt.date(2030, 1, 1),
+            aptitude_expiry=dt.date(2030, 1, 1), status=EnterpriseStatus.active,
         )
         practitioner = Practitioner(
             user_id=users[f"prac_{suffix}"].id, real_name="测试" + name, id_number=id_number,

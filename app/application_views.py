@@ -1,0 +1,241 @@
+"""Application screens for the three kinds of users, and one form per application type
+declared in APPLICATION_FORMS. State never appears in a form: only transitions change it."""
+from __future__ import annotations
+
+from flask import abort, redirect, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from .effects import CORRECTABLE_FIELDS
+from .enums import ApplicationState, ApplicationType, EnterpriseStatus, RegistrationStatus
+from .labels import COLUMN_LABELS
+from .models import Application, Decision
+from .scoping import current_enterprise_id, current_practitioner_id, refuse
+from .view_base import READ, BaseView
+from .workflow_views import ApplicationDetailMixin, format_deadline
+
+L = COLUMN_LABELS
+
+# Extra (non-column) fields, kept in Application.details.
+EXTRA_FIELDS = {
+    "continuing_education": lambda: StringField(
+        L["continuing_education"], [Length(max=200)],
+        description=_l("Needed when applying later than the initial window: course, hours, year.")),
+    "change_reason": lambda: TextAreaField(L["change_reason"], [DataRequired(), Length(max=500)]),
+    "cancellation_reason": lambda: TextAreaField(
+        L["cancellation_reason"], [DataRequired(), Length(max=500)]),
+    "correction_field": lambda: SelectField(
+        L["correction_field"], choices=lambda: [(f, str(L[f])) for f in CORRECTABLE_FIELDS]),
+    "correction_value": lambda: StringField(L["correction_value"], [DataRequired(), Length(max=120)]),
+    "correction_reason": lambda: TextAreaField(
+        L["correction_reason"], [DataRequired(), Length(max=500)]),
+}
+
+# One form per application type (domain.md section 4): which fields the applicant fills in.
+APPLICATION_FORMS: dict[ApplicationType, list[str]] = {
+    ApplicationType.initial: ["qualification", "specialties", "enterprise", "continuing_education"],
+    ApplicationType.change: ["registration", "enterprise", "change_reason"],
+    ApplicationType.renewal: ["registration", "specialties", "continuing_education"],
+    ApplicationType.add_specialty: ["registration", "specialties"],
+    ApplicationType.cancellation: ["registration", "cancellation_reason"],
+    ApplicationType.re_registration: ["qualification", "specialties", "enterprise",
+                                      "continuing_education"],
+    ApplicationType.correction: ["correction_field", "correction_value", "correction_reason"],
+}
+
+ACTIVE_ENTERPRISES = [["status", FilterEqual, EnterpriseStatus.active]]
+OWN_REGISTRATIONS = [["practitioner_id", FilterEqualFunction, current_practitioner_id],
+                     ["status", FilterEqual, RegistrationStatus.valid]]
+
+
+class DecisionView(BaseView):
+    """History rows, shown under an application; never added or edited by hand."""
+
+    datamodel = SQLAInterface(Decision)
+    base_permissions = READ
+    list_title = _l("History")
+    list_columns = ["created_at", "transition", "from_state", "to_state", "actor_role", "reason"]
+    show_columns = list_columns + ["items", "actor"]
+    base_order = ("id", "asc")
+
+
+class MyApplicationView(ApplicationDetailMixin, BaseView):
+    datamodel = SQLAInterface(Application)
+    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
+    list_title = _l("My applications")
+    list_columns = ["id", "app_type", "qualification", "enterprise", "state", "submitted_at"]
+    show_columns = ["id", "app_type", "qualification", "registration", "specialties", "enterprise",
+                    "state", "submitted_at", "decided_at"]
+    # Drafts are edited in the form of their type (ApplicationFormView below).
+    edit_columns = ["enterprise"]
+    search_columns = ["app_type", "qualification", "state"]
+    add_template = "application_choose.html"
+
+    @expose("/add", methods=["GET"])
+    @has_access
+    def add(self):
+        """Choose the type of application; each type has its own form."""
+        return self.render_template(
+            self.add_template, title=_l("New application"),
+            choices=[(t, url_for(f"{form_view_name(t)}.add")) for t in APPLICATION_FORMS])
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return redirect(url_for(f"{form_view_name(item.app_type)}.edit", pk=item.id))
+
+    def pre_delete(self, item):
+        if item.state != ApplicationState.draft:
+            refuse(str(_l("Only a draft can be changed or deleted.")))
+
+
+def form_view_name(app_type: ApplicationType) -> str:
+    return f"Apply{app_type.name.title().replace('_', '')}View"
+
+
+class ApplicationFormView(BaseView):
+    """Base of the per-type forms; shares MyApplicationView's permissions."""
+
+    datamodel = SQLAInterface(Application)
+    class_permission_name = "MyApplicationView"
+    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
+    base_permissions = ["can_add", "can_edit"]
+    app_type: ApplicationType = ApplicationType.initial
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "enterprise": ACTIVE_ENTERPRISES, "registration": OWN_REGISTRATIONS}
+
+    def post_add_redirect(self):
+        return redirect(url_for("MyApplicationView.list"))
+
+    post_edit_redirect = post_add_redirect
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        for key in self.add_form_extra_fields:
+            if key in form and item.details and key in item.details:
+                getattr(form, key).data = item.details[key]
+
+    def pre_add(self, item):
+        practitioner_id = current_practitioner_id()
+        if practitioner_id < 0:
+            refuse(str(_l("Complete your personal data before applying.")))
+        item.practitioner_id = practitioner_id
+        item.app_type = self.app_type
+        self._complete(item)
+
+    def pre_update(self, item):
+        if item.state != ApplicationState.draft:
+            refuse(str(_l("Only a draft can be changed or deleted.")))
+        self._complete(item)
+
+    def _complete(self, item):
+        details = dict(item.details or {})
+        for key in self.add_form_extra_fields:
+            details[key] = getattr(item, key, None)
+        if "correction_field" in details:
+            details["corrections"] = {details["correction_field"]: details["correction_value"]}
+        item.details = details
+        # The form sets relationships; their foreign keys are filled only at flush.
+        if item.registration is not None:  # registration-based types follow it
+            item.qualification = item.registration.qualification
+            if item.enterprise is None:
+                item.enterprise = item.registration.enterprise
+        if item.qualification is None and item.app_type == ApplicationType.correction:
+            item.qualification = self._any_qualification(item)
+        wrong = [s.name for s in item.specialties if s.qualification is not item.qualification]
+        if wrong:
+            refuse(str(_l("These specialties do not belong to the qualification: %(s)s",
+                          s="、".join(wrong))))
+
+    @staticmethod
+    def _any_qualification(item):
+        """A correction concerns the person; file it under their first registration."""
+        practitioner = item.practitioner or ApplicationFormView._practitioner(item)
+        registrations = practitioner.registrations
+        if not registrations:
+            refuse(str(_l("A data correction needs a registration on file.")))
+        return registrations[0].qualification
+
+    @staticmethod
+    def _practitioner(item):
+        from .extensions import db
+        from .models import Practitioner
+
+        return db.session.get(Practitioner, item.practitioner_id)
+
+
+def _form_view(app_type: ApplicationType, columns: list[str]) -> type:
+    extras = {key: EXTRA_FIELDS[key]() for key in columns if key in EXTRA_FIELDS}
+    model_columns = [c for c in columns if c not in EXTRA_FIELDS]
+    return type(form_view_name(app_type), (ApplicationFormView,), {
+        "app_type": app_type,
+        "route_base": f"/apply/{app_type.name}",
+        "list_title": _l(app_type.value),
+        "add_title": _l(app_type.value),
+        "edit_title": _l(app_type.value),
+        "add_columns": columns,
+        "edit_columns": columns,
+        "add_form_extra_fields": extras,
+        "edit_form_extra_fields": extras,
+        "base_filters": ApplicationFormView.base_filters + [["app_type", FilterEqual, app_type]],
+        "validators_columns": {c: [DataRequired()] for c in model_columns if c != "specialties"},
+    })
+
+
+FORM_VIEWS = [_form_view(t, cols) for t, cols in APPLICATION_FORMS.items()]
+
+
+class EnterpriseApplicationView(ApplicationDetailMixin, BaseView):
+    datamodel = SQLAInterface(Application)
+    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
+    base_permissions = READ
+    list_title = _l("All our applications")
+    list_columns = ["id", "practitioner", "app_type", "qualification", "state", "submitted_at"]
+    show_columns = ["id", "practitioner", "app_type", "qualification", "registration",
+                    "specialties", "state", "submitted_at", "decided_at"]
+    search_columns = ["app_type", "qualification", "state"]
+
+
+class EnterpriseQueueView(EnterpriseApplicationView):
+    list_title = _l("Applications to verify")
+    base_filters = EnterpriseApplicationView.base_filters + [
+        ["state", FilterEqual, ApplicationState.pending_enterprise]]
+    base_order = ("submitted_at", "asc")
+
+
+class ApplicationAdminView(ApplicationDetailMixin, BaseView):
+    datamodel = SQLAInterface(Application)
+    base_permissions = READ
+    list_title = _l("All applications")
+    list_columns = ["id", "practitioner", "app_type", "qualification", "city", "state",
+                    "submitted_at", "deadline"]
+    show_columns = ["id", "practitioner", "app_type", "qualification", "registration",
+                    "specialties", "enterprise", "city", "state", "submitted_at", "deadline",
+                    "decided_at"]
+    search_columns = ["app_type", "qualification", "city", "state", "enterprise", "deadline",
+                      "submitted_at"]
+    formatters_columns = {"deadline": format_deadline}
+    related_views = [DecisionView]
+
+
+def _queue(name: str, title, state: ApplicationState) -> type:
+    return type(name, (ApplicationAdminView,), {
+        "list_title": title,
+        "base_filters": [["state", FilterEqual, state]],
+        "base_order": ("deadline", "asc"),  # due first
+    })
+
+
+AcceptanceQueueView = _queue("AcceptanceQueueView", _l("Waiting for acceptance"),
+                             ApplicationState.pending_acceptance)
+ReviewQueueView = _queue("ReviewQueueView", _l("Under review"), ApplicationState.under_review)
+DecisionQueueView = _queue("DecisionQueueView", _l("Waiting for a decision"),
+                           ApplicationState.pending_decision)

@@ -1,0 +1,132 @@
+"""Screens and routes generated from app/workflow.py: one POST route per transition (for the
+web page and the REST API alike), the application detail page with its status timeline,
+pre-check list and the buttons the user may press now, and the queues."""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlparse
+
+from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask_appbuilder.api import BaseApi
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access, permission_name, protect
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, validate_csrf
+from markupsafe import Markup, escape
+
+from .deadlines import working_days_between
+from .labels import COLUMN_LABELS
+from .rules import run_prechecks
+from .scoping import acting_user
+from .transitions import Payload, TransitionError, available, fire
+from .workflow import ENTERPRISE_CHECKS, TRANSITIONS, WORKFLOW_PERMISSION_VIEW
+
+# Fields and attachments a return notice can point at (domain.md section 11: itemised).
+RETURNABLE_ITEMS = ["real_name", "id_number", "phone", "education", "photo", "signature",
+                    "qualification", "specialties", "enterprise", "registration",
+                    "continuing_education", "labour_contract", "social_insurance", "other"]
+
+
+# ---------------------------------------------------------------- the transition routes
+def _safe_next(default: str) -> str:
+    target = request.form.get("next", "")
+    parsed = urlparse(target)
+    if target.startswith("/") and not target.startswith("//") and not parsed.netloc:
+        return target
+    return default
+
+
+def _respond(pk: int, name: str):
+    web = request.form.get("web") == "1"
+    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    if not bearer and current_app.config.get("WTF_CSRF_ENABLED", True):
+        # A cookie-authenticated state change needs the CSRF token (FAB exempts its API).
+        try:
+            validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+        except Exception as exc:
+            raise CSRFError(str(exc)) from None
+    body = request.form if web else (request.get_json(silent=True) or {})
+    payload = Payload.from_mapping(body, request.form.getlist if web else None)
+    try:
+        decision = fire(pk, name, acting_user(), payload)
+    except TransitionError as error:
+        if web:
+            details = error.details if isinstance(error.details, dict) else {}
+            extra = [str(v) for k, v in details.items() if k != "prechecks"]
+            flash("；".join([error.message, *extra]), "danger")
+            return redirect(_safe_next("/"))
+        return jsonify(message=error.message, details=error.details), error.status
+    if web:
+        flash(_("Done: %(action)s.", action=_(decision_label(name))), "success")
+        return redirect(_safe_next("/"))
+    return jsonify(id=pk, state=decision.to_state.name, decision_id=decision.id), 200
+
+
+def decision_label(name: str) -> str:
+    return next(t.label for t in TRANSITIONS if t.name == name)
+
+
+def _route_for(transition):
+    def route(self, pk: int):
+        return _respond(pk, transition.name)
+
+    route.__name__ = f"fire_{transition.name}"
+    route = permission_name(transition.permission)(route)
+    route = protect(allow_browser_login=True)(route)
+    return expose(f"/<int:pk>/{transition.name}", methods=["POST"])(route)
+
+
+WorkflowApi = type("WorkflowApi", (BaseApi,), {
+    "__doc__": "POST /api/v1/application/<id>/<transition>: one route per transition.",
+    "resource_name": "application",
+    "class_permission_name": WORKFLOW_PERMISSION_VIEW,
+    "allow_browser_login": True,
+    "openapi_spec_tag": "Application workflow",
+    "base_permissions": [f"can_{t.permission}" for t in TRANSITIONS],
+    **{f"fire_{t.name}": _route_for(t) for t in TRANSITIONS},
+})
+
+
+# ---------------------------------------------------------------- display helpers
+def format_deadline(deadline: dt.date | None):
+    """The date with the working days left, overdue ones in red."""
+    if deadline is None:
+        return ""
+    left = working_days_between(dt.date.today(), deadline)
+    if left < 0:
+        text = _("%(d)s (overdue by %(n)s working days)", d=deadline, n=-left)
+        return Markup('<span class="label label-danger">%s</span>') % text
+    text = _("%(d)s (%(n)s working days left)", d=deadline, n=left)
+    style = "label-warning" if left <= 2 else "label-default"
+    return Markup('<span class="label %s">%s</span>') % (style, text)
+
+
+def format_items(items) -> Markup:
+    if not items:
+        return Markup("")
+    rows = "".join(f"<li><strong>{escape(i.get('field', ''))}</strong>：{escape(i.get('reason', ''))}</li>"
+                   for i in items)
+    return Markup(f"<ul>{rows}</ul>")
+
+
+class ApplicationDetailMixin:
+    """The detail page of an application, whichever role's view shows it."""
+
+    show_template = "application_show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        pk = self._deserialize_pk_if_composite(pk)
+        widgets = self._show(pk)  # answers 404 outside the view's scope
+        item = self.datamodel.get(pk, self._base_filters)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, application=item,
+            transitions=available(item, acting_user().id), prechecks=run_prechecks(item),
+            checks=ENTERPRISE_CHECKS, returnable=RETURNABLE_ITEMS,
+            deadline=format_deadline(item.deadline), format_items=format_items,
+            action_url=lambda t: url_for(f"WorkflowApi.fire_{t.name}", pk=item.id),
+            transition_label=decision_label,
+            item_label=lambda key: str(COLUMN_LABELS.get(key, key)),
+        )
