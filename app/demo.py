@@ -280,15 +280,19 @@ DEMO_ROLE_OF = {"submit": "practitioner", "forward": "enterprise", "accept": "re
 
 
 def _demo_applications(people, today: dt.date) -> None:
-    """Initial applications at every stage, so each queue has work in the demo."""
+    """Initial applications at every stage, so each queue has work in the demo. Time limits
+    count from the real date, so the queues show items due soon and a few overdue."""
+    now = dt.date.today()
+    cities = dict(db.session.execute(select(Enterprise.id, Enterprise.city)).all())
     for n, (pid, (qual, _year, ent_id, _luck)) in enumerate(people):
         path = DEMO_PATHS[n % len(DEMO_PATHS)]
         state = path[-1][2] if path else ApplicationState.draft
         app_id = db.session.execute(insert(Application).values(
             app_type=ApplicationType.initial, practitioner_id=pid, qualification_id=qual.id,
-            enterprise_id=ent_id, state=state, details={}, version=len(path) + 1,
+            enterprise_id=ent_id, state=state, version=len(path) + 1, city=cities[ent_id],
+            details={"continuing_education": "2025年度继续教育 60学时"},
             submitted_at=dt.datetime.combine(today, dt.time(9), dt.UTC) if path else None,
-            deadline=today + dt.timedelta(days=(n % 12) - 3) if state in (
+            deadline=now + dt.timedelta(days=(n % 12) - 3) if state in (
                 ApplicationState.pending_acceptance, ApplicationState.under_review,
                 ApplicationState.pending_decision) else None,
         ).returning(Application.id)).scalar_one()

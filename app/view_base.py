@@ -41,7 +41,12 @@ def translate_enum_fields(form_class) -> None:
 
 
 def _blank_if_none(value):
-    return "" if value is None else value
+    """None shows blank, a to-many relation as a list of names, anything else as FAB would."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return value
 
 
 class BaseView(ScopedModelView):
