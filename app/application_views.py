@@ -8,11 +8,18 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunctio
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .effects import CORRECTABLE_FIELDS
-from .enums import ApplicationState, ApplicationType, EnterpriseStatus, RegistrationStatus
+from .enums import (
+    OPEN_APPLICATION_STATES,
+    ApplicationState,
+    ApplicationType,
+    EnterpriseStatus,
+    RegistrationStatus,
+)
 from .labels import COLUMN_LABELS
 from .models import Application, Decision
 from .scoping import current_enterprise_id, current_practitioner_id, refuse
@@ -130,6 +137,14 @@ class ApplicationFormView(BaseView):
         item.practitioner_id = practitioner_id
         item.app_type = self.app_type
         self._complete(item)
+        # The database refuses a second open application too; say it in words first.
+        open_one = self.datamodel.session.scalar(select(Application.id).where(
+            Application.practitioner_id == practitioner_id,
+            Application.qualification_id == item.qualification.id,
+            Application.state.in_(OPEN_APPLICATION_STATES)))
+        if open_one is not None:
+            refuse(str(_l("Application No. %(n)s for this qualification is still in progress; "
+                          "finish or withdraw it first.", n=open_one)))
 
     def pre_update(self, item):
         if item.state != ApplicationState.draft:

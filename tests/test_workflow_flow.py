@@ -311,3 +311,14 @@ def test_the_same_route_serves_api_clients_with_a_token(app, cast, client):
     response = client.post(f"/api/v1/application/{app_id}/accept", json={},
                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json["state"] == "under_review"
+
+
+def test_a_second_open_application_is_refused_in_words(app, cast):
+    first = _create_initial_by_form(cast)
+    q = qualification()
+    response = cast["me"].post("/apply/initial/add", follow_redirects=True, data={
+        "qualification": str(q.id), "specialties": [str(q.specialties[0].id)],
+        "enterprise": str(enterprise_of("ent_a", app).id), "continuing_education": ""})
+    assert f"{first}" in response.get_data(as_text=True) and "仍在办理" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Application.id)).filter_by(
+        practitioner_id=cast["person"].id)) == 1
