@@ -98,5 +98,12 @@ EXTRA_WORKING_DAYS = _env_dates("EXTRA_WORKING_DAYS")  # 调休: weekend days wo
 RENEWAL_OPENS_DAYS_BEFORE = int(os.environ.get("RENEWAL_OPENS_DAYS_BEFORE", 90))
 RENEWAL_CLOSES_DAYS_BEFORE = int(os.environ.get("RENEWAL_CLOSES_DAYS_BEFORE", 30))
 
+# The largest request body accepted at all (roster files); image uploads have lower limits.
+MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+
+# Uploaded and generated files: "database" (default) or "folder" (outside the web root).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "database")
+STORAGE_FOLDER = Path(os.environ.get("STORAGE_FOLDER", INSTANCE_DIR / "files"))
+
 # Demo accounts exist only outside production; their passwords are generated per install.
 DEMO_ACCOUNTS_FILE = INSTANCE_DIR / "demo-accounts.txt"

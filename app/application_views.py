@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, redirect, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,7 +22,7 @@ from .enums import (
 from .labels import COLUMN_LABELS
 from .models import Application, Decision
 from .scoping import current_enterprise_id, current_practitioner_id, refuse
-from .view_base import READ, BaseView
+from .view_base import READ, BaseView, RegistryInterface
 from .workflow_views import ApplicationDetailMixin, format_deadline
 
 L = COLUMN_LABELS
@@ -63,7 +62,7 @@ OWN_REGISTRATIONS = [["practitioner_id", FilterEqualFunction, current_practition
 class DecisionView(BaseView):
     """History rows, shown under an application; never added or edited by hand."""
 
-    datamodel = SQLAInterface(Decision)
+    datamodel = RegistryInterface(Decision)
     base_permissions = READ
     list_title = _l("History")
     list_columns = ["created_at", "transition", "from_state", "to_state", "actor_role", "reason"]
@@ -72,7 +71,7 @@ class DecisionView(BaseView):
 
 
 class MyApplicationView(ApplicationDetailMixin, BaseView):
-    datamodel = SQLAInterface(Application)
+    datamodel = RegistryInterface(Application)
     base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
     list_title = _l("My applications")
     list_columns = ["id", "app_type", "qualification", "enterprise", "state", "submitted_at"]
@@ -111,7 +110,7 @@ def form_view_name(app_type: ApplicationType) -> str:
 class ApplicationFormView(BaseView):
     """Base of the per-type forms; shares MyApplicationView's permissions."""
 
-    datamodel = SQLAInterface(Application)
+    datamodel = RegistryInterface(Application)
     class_permission_name = "MyApplicationView"
     base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
     base_permissions = ["can_add", "can_edit"]
@@ -209,7 +208,7 @@ FORM_VIEWS = [_form_view(t, cols) for t, cols in APPLICATION_FORMS.items()]
 
 
 class EnterpriseApplicationView(ApplicationDetailMixin, BaseView):
-    datamodel = SQLAInterface(Application)
+    datamodel = RegistryInterface(Application)
     base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
     base_permissions = READ
     list_title = _l("All our applications")
@@ -227,7 +226,7 @@ class EnterpriseQueueView(EnterpriseApplicationView):
 
 
 class ApplicationAdminView(ApplicationDetailMixin, BaseView):
-    datamodel = SQLAInterface(Application)
+    datamodel = RegistryInterface(Application)
     base_permissions = READ
     list_title = _l("All applications")
     list_columns = ["id", "practitioner", "app_type", "qualification", "city", "state",

@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`."""
+"""Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`,
+`flask roster import`."""
 from __future__ import annotations
 
 import click
@@ -7,6 +8,7 @@ from flask.cli import AppGroup
 
 roles_cli = AppGroup("roles", help="Roles and permissions.")
 demo_cli = AppGroup("demo", help="Demo data (development only).")
+roster_cli = AppGroup("roster", help="The qualification certificate roster.")
 
 
 @roles_cli.command("sync")
@@ -61,6 +63,56 @@ def _print_accounts() -> None:
     click.echo("")
 
 
+@roster_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; import nothing.")
+@click.option("--max-errors", default=200, show_default=True, help="How many errors to list.")
+def roster_import(file: str, dry_run: bool, max_errors: int) -> None:
+    """Import qualification certificates from a .csv or .xlsx FILE (all rows or none)."""
+    import time
+    from pathlib import Path
+
+    from flask_babel import gettext as _
+
+    from .roster_import import (
+        RosterFileError,
+        RosterImportError,
+        error_lines,
+        import_roster,
+    )
+
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        if stage == "validate":
+            click.echo(_("checked %(n)s rows (%(s).1f s)", n=done, s=elapsed))
+        else:
+            click.echo(_("imported %(n)s of %(total)s rows (%(s).1f s)", n=done, total=total,
+                         s=elapsed))
+
+    path = Path(file)
+    try:
+        report = import_roster(path.read_bytes(), path.name, dry_run=dry_run, progress=progress,
+                               max_errors=max_errors)
+    except (RosterFileError, RosterImportError) as error:
+        raise click.ClickException(str(error)) from None
+    for line in error_lines(report):
+        click.echo(line, err=True)
+    click.echo(_("rows %(total)s, new %(new)s, unchanged %(unchanged)s, with errors %(invalid)s",
+                 total=report.total, new=report.new, unchanged=report.unchanged,
+                 invalid=report.invalid))
+    elapsed = time.perf_counter() - started
+    if not report.ok:
+        raise click.ClickException(_("Nothing was imported: %(n)s rows have errors.",
+                                     n=report.invalid))
+    if dry_run:
+        click.echo(_("Dry run: nothing was imported (%(s).1f s).", s=elapsed))
+    else:
+        click.echo(_("Imported %(n)s rows in %(s).1f s.", n=report.imported, s=elapsed))
+
+
 def register(app) -> None:
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(roster_cli)

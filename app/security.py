@@ -48,8 +48,10 @@ ROLES: dict[str, RoleSpec] = {
         "执业人员",
         "二级执业人员：入库登记、注册申请、打印本人电子证书",
         {
+            "RegistryEntryView": ("can_index", "can_details", "can_upload", "can_submit",
+                                  "can_file"),
             "MyProfileView": READ_EDIT,
-            "MyQualificationCertificateView": FULL,
+            "MyQualificationCertificateView": READ + ("can_add", "can_delete"),
             "MyApplicationView": FULL,
             "MyRegistrationView": READ,
         },
@@ -72,12 +74,14 @@ ROLES: dict[str, RoleSpec] = {
         {
             "AcceptanceQueueView": READ,
             "ReviewQueueView": READ,
+            "RegistryEntryView": ("can_file",),
             "ApplicationAdminView": READ,
             "DecisionView": READ,
             "RegistrationAdminView": READ,
             "RegistrationSpecialtyView": READ,
             "PractitionerAdminView": READ_ADD_EDIT,
             "QualificationCertificateAdminView": READ_ADD_EDIT,
+            "RosterImportView": ("can_upload", "can_confirm", "can_template"),
             "EnterpriseAdminView": READ_ADD_EDIT,
             "EmploymentAdminView": READ,
             "CertificateAdminView": READ,
@@ -93,6 +97,7 @@ ROLES: dict[str, RoleSpec] = {
         "注册管理部门：作出准予或不予注册的决定",
         {
             "DecisionQueueView": READ,
+            "RegistryEntryView": ("can_file",),
             "ApplicationAdminView": READ,
             "DecisionView": READ,
             "RegistrationAdminView": READ,
@@ -148,14 +153,17 @@ def role_name(code: str) -> str:
     return ROLES[code].name
 
 
-def _menu_names_by_view(appbuilder) -> dict[str, set[str]]:
-    """view permission name -> the menu item and category names that lead to it."""
-    found: dict[str, set[str]] = {}
+def _menu_names_by_view(appbuilder) -> dict[tuple[str, str], set[str]]:
+    """(permission of the view's landing page, view) -> the menu item and category names
+    that lead to it."""
+    found: dict[tuple[str, str], set[str]] = {}
     for category in appbuilder.menu.get_list():
         items = category.childs or [category]
         for item in items:
-            if item.baseview is not None:
-                names = found.setdefault(item.baseview.class_permission_name, set())
+            view = item.baseview
+            if view is not None:
+                key = (f"can_{view.default_view}", view.class_permission_name)
+                names = found.setdefault(key, set())
                 names.add(item.name)
                 if item is not category:
                     names.add(category.name)
@@ -163,11 +171,11 @@ def _menu_names_by_view(appbuilder) -> dict[str, set[str]]:
 
 
 def wanted_permissions(appbuilder, spec: RoleSpec) -> set[tuple[str, str]]:
+    """The role's grants plus the menus of the pages it may open."""
     pairs = spec.permissions()
-    menus = _menu_names_by_view(appbuilder)
-    for perm, view in list(pairs):
-        if perm == "can_list":
-            pairs.update(("menu_access", name) for name in menus.get(view, ()))
+    for landing, names in _menu_names_by_view(appbuilder).items():
+        if landing in pairs:
+            pairs.update(("menu_access", name) for name in names)
     return pairs
 
 

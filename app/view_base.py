@@ -2,9 +2,12 @@
 scoping that also covers FAB's action routes (app/scoping.py)."""
 from __future__ import annotations
 
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import LazyString, gettext
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 
@@ -38,6 +41,18 @@ def translate_enum_fields(form_class) -> None:
             field = enum_field(enum_class, unbound.kwargs.get("label"))
             field.kwargs["validators"] = unbound.kwargs.get("validators") or []
             setattr(form_class, name, field)
+
+
+class RegistryInterface(SQLAInterface):
+    """FAB's data interface, except that a failed insert never shows the database's own text
+    (FAB flashes str() of the error, which carries the SQL statement)."""
+
+    def add(self, item, commit: bool = True) -> None:
+        try:
+            super().add(item, commit)
+        except SQLAlchemyError:
+            raise DatabaseException(
+                gettext("The data could not be saved. Please check it and try again.")) from None
 
 
 def _blank_if_none(value):

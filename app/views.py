@@ -6,7 +6,6 @@ import logging
 
 from flask_appbuilder import IndexView, ModelRestApi, expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -50,13 +49,16 @@ from .models import (
     RegistrationSpecialty,
     Specialty,
 )
+from .registry_views import MyQualificationCertificateView, RegistryEntryView
+from .roster_views import RosterImportView
 from .scoping import (
     current_enterprise_id,
     current_practitioner_id,
     current_user_id,
     refuse,
 )
-from .view_base import READ, BaseView
+from .signup_views import SignupView, activate_verified_enterprise
+from .view_base import READ, BaseView, RegistryInterface
 from .workflow_views import WorkflowApi
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- practitioner (个人)
 class MyProfileView(BaseView):
-    datamodel = SQLAInterface(Practitioner)
+    datamodel = RegistryInterface(Practitioner)
     base_filters = [["user_id", FilterEqualFunction, current_user_id]]
     base_permissions = READ + ["can_edit"]
     list_title = show_title = edit_title = _l("My personal data")
@@ -75,34 +77,8 @@ class MyProfileView(BaseView):
     edit_columns = ["phone", "email", "education"]
 
 
-class MyQualificationCertificateView(BaseView):
-    datamodel = SQLAInterface(QualificationCertificate)
-    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
-    list_title = _l("My qualification certificates")
-    list_columns = ["qualification", "specialty", "certificate_number", "issue_date", "verification"]
-    show_columns = list_columns + ["source", "rejection_reason"]
-    add_columns = edit_columns = ["qualification", "specialty", "certificate_number", "issue_date"]
-
-    def pre_add(self, item):
-        practitioner_id = current_practitioner_id()
-        if practitioner_id < 0:
-            refuse(str(_l("Complete your personal data before adding certificates.")))
-        practitioner = self.datamodel.session.get(Practitioner, practitioner_id)
-        item.practitioner_id = practitioner.id
-        item.real_name = practitioner.real_name
-        item.id_number = practitioner.id_number
-        item.source = CertificateSource.declared
-        item.verification = VerificationStatus.pending
-
-    def pre_update(self, item):
-        if item.verification == VerificationStatus.verified:
-            refuse(str(_l("A verified certificate cannot be changed.")))
-
-    pre_delete = pre_update
-
-
 class MyRegistrationView(BaseView):
-    datamodel = SQLAInterface(Registration)
+    datamodel = RegistryInterface(Registration)
     base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
     base_permissions = READ
     list_title = _l("My registrations")
@@ -112,7 +88,7 @@ class MyRegistrationView(BaseView):
 
 
 class MyConsultationView(BaseView):
-    datamodel = SQLAInterface(Consultation)
+    datamodel = RegistryInterface(Consultation)
     base_filters = [["asker_id", FilterEqualFunction, current_user_id]]
     base_permissions = READ + ["can_add"]
     list_title = _l("My questions")
@@ -125,7 +101,7 @@ class MyConsultationView(BaseView):
 
 
 class MyNotificationView(BaseView):
-    datamodel = SQLAInterface(Notification)
+    datamodel = RegistryInterface(Notification)
     base_filters = [["user_id", FilterEqualFunction, current_user_id]]
     base_permissions = READ
     list_title = _l("Messages")
@@ -136,7 +112,7 @@ class MyNotificationView(BaseView):
 
 # ---------------------------------------------------------------- enterprise (企业)
 class OwnEnterpriseView(BaseView):
-    datamodel = SQLAInterface(Enterprise)
+    datamodel = RegistryInterface(Enterprise)
     base_filters = [["id", FilterEqualFunction, current_enterprise_id]]
     base_permissions = READ + ["can_edit"]
     list_title = _l("Our enterprise")
@@ -147,7 +123,7 @@ class OwnEnterpriseView(BaseView):
 
 
 class EnterpriseEmploymentView(BaseView):
-    datamodel = SQLAInterface(Employment)
+    datamodel = RegistryInterface(Employment)
     base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
     base_permissions = READ + ["can_edit"]
     list_title = _l("Our practitioners")
@@ -157,7 +133,7 @@ class EnterpriseEmploymentView(BaseView):
 
 
 class EnterpriseRegistrationView(BaseView):
-    datamodel = SQLAInterface(Registration)
+    datamodel = RegistryInterface(Registration)
     base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
     base_permissions = READ
     list_title = _l("Our registered practitioners")
@@ -166,7 +142,7 @@ class EnterpriseRegistrationView(BaseView):
 
 
 class EnterpriseStaffView(BaseView):
-    datamodel = SQLAInterface(EnterpriseUser)
+    datamodel = RegistryInterface(EnterpriseUser)
     base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
     base_permissions = READ
     list_title = _l("Enterprise accounts")
@@ -176,7 +152,7 @@ class EnterpriseStaffView(BaseView):
 
 # ---------------------------------------------------------------- authority (注册管理)
 class PractitionerAdminView(BaseView):
-    datamodel = SQLAInterface(Practitioner)
+    datamodel = RegistryInterface(Practitioner)
     base_permissions = READ + ["can_add", "can_edit"]
     list_title = _l("Practitioners")
     list_columns = ["real_name", "id_number", "sex", "birth_date", "phone", "registry_status"]
@@ -188,7 +164,7 @@ class PractitionerAdminView(BaseView):
 
 
 class QualificationCertificateAdminView(BaseView):
-    datamodel = SQLAInterface(QualificationCertificate)
+    datamodel = RegistryInterface(QualificationCertificate)
     base_permissions = READ + ["can_add", "can_edit"]
     list_title = _l("Qualification roster")
     list_columns = ["real_name", "id_number", "qualification", "specialty", "certificate_number",
@@ -200,13 +176,19 @@ class QualificationCertificateAdminView(BaseView):
     search_columns = ["real_name", "id_number", "certificate_number", "qualification", "verification"]
     validators_columns = {"id_number": [ResidentIdValidator()]}
 
+    def pre_update(self, item):
+        if item.verification == VerificationStatus.rejected and not (item.rejection_reason or "").strip():
+            refuse(str(_l("State the reason for the rejection; the practitioner will see it.")))
+        if item.verification == VerificationStatus.verified:
+            item.rejection_reason = None
+
     def pre_add(self, item):
         item.source = CertificateSource.roster
         item.verification = VerificationStatus.verified
 
 
 class EnterpriseAdminView(BaseView):
-    datamodel = SQLAInterface(Enterprise)
+    datamodel = RegistryInterface(Enterprise)
     base_permissions = READ + ["can_add", "can_edit"]
     list_title = _l("Enterprises")
     list_columns = ["name", "credit_code", "city", "status", "aptitude_expiry"]
@@ -217,15 +199,19 @@ class EnterpriseAdminView(BaseView):
     search_columns = ["name", "credit_code", "city", "status"]
     validators_columns = {"credit_code": [CreditCodeValidator()]}
 
+    def post_update(self, item):
+        activate_verified_enterprise(item)  # its administrator's account starts to work
+        self.datamodel.session.commit()
+
 
 class RegistrationSpecialtyView(BaseView):
-    datamodel = SQLAInterface(RegistrationSpecialty)
+    datamodel = RegistryInterface(RegistrationSpecialty)
     base_permissions = READ
     list_columns = ["specialty", "registered_on", "expires_on"]
 
 
 class RegistrationAdminView(BaseView):
-    datamodel = SQLAInterface(Registration)
+    datamodel = RegistryInterface(Registration)
     base_permissions = READ
     list_title = _l("Registration register")
     list_columns = ["number", "practitioner", "qualification", "enterprise", "status",
@@ -236,7 +222,7 @@ class RegistrationAdminView(BaseView):
 
 
 class EmploymentAdminView(BaseView):
-    datamodel = SQLAInterface(Employment)
+    datamodel = RegistryInterface(Employment)
     base_permissions = READ
     list_title = _l("Employments")
     list_columns = ["practitioner", "enterprise", "start_date", "end_date", "contract_checked",
@@ -246,7 +232,7 @@ class EmploymentAdminView(BaseView):
 
 
 class CertificateAdminView(BaseView):
-    datamodel = SQLAInterface(Certificate)
+    datamodel = RegistryInterface(Certificate)
     base_permissions = READ
     list_title = _l("Electronic certificates")
     list_columns = ["registration", "version", "issued_at", "usage_until", "void"]
@@ -255,7 +241,7 @@ class CertificateAdminView(BaseView):
 
 
 class ConsultationAdminView(BaseView):
-    datamodel = SQLAInterface(Consultation)
+    datamodel = RegistryInterface(Consultation)
     base_permissions = READ + ["can_edit"]
     list_title = _l("Consultations")
     list_columns = ["subject", "category", "asker", "created_at", "answered_at", "published"]
@@ -266,7 +252,7 @@ class ConsultationAdminView(BaseView):
 
 # ---------------------------------------------------------------- configuration and oversight
 class SpecialtyView(BaseView):
-    datamodel = SQLAInterface(Specialty)
+    datamodel = RegistryInterface(Specialty)
     base_permissions = READ + ["can_add", "can_edit"]
     list_title = _l("Specialties")
     list_columns = ["qualification", "code", "name"]
@@ -274,7 +260,7 @@ class SpecialtyView(BaseView):
 
 
 class QualificationTypeView(BaseView):
-    datamodel = SQLAInterface(QualificationType)
+    datamodel = RegistryInterface(QualificationType)
     base_permissions = READ + ["can_edit"]
     list_title = _l("Qualifications")
     list_columns = ["code", "name", "validity_years", "initial_window_years", "age_cap"]
@@ -284,7 +270,7 @@ class QualificationTypeView(BaseView):
 
 
 class EnterpriseUserAdminView(BaseView):
-    datamodel = SQLAInterface(EnterpriseUser)
+    datamodel = RegistryInterface(EnterpriseUser)
     base_permissions = READ + ["can_add", "can_edit", "can_delete"]
     list_title = _l("Enterprise accounts")
     list_columns = ["user", "enterprise", "is_admin"]
@@ -294,7 +280,7 @@ class EnterpriseUserAdminView(BaseView):
 class AuditLogView(BaseView):
     """Read-only by construction: no add, edit or delete permission exists for it."""
 
-    datamodel = SQLAInterface(AuditLog)
+    datamodel = RegistryInterface(AuditLog)
     base_permissions = READ
     list_title = _l("Audit log")
     list_columns = ["created_at", "actor_name", "actor_role", "client_address", "action",
@@ -355,7 +341,7 @@ class PractitionerApi(RegistryApi):
     """The registry of practitioners for the authority's systems; same rules as the form."""
 
     resource_name = "practitioner"
-    datamodel = SQLAInterface(Practitioner)
+    datamodel = RegistryInterface(Practitioner)
     list_columns = show_columns = ["id", "real_name", "id_number", "sex", "birth_date", "phone",
                                    "email", "education", "registry_status"]
     add_columns = ["real_name", "id_number", "phone", "email", "education"]
@@ -368,7 +354,7 @@ class PractitionerApi(RegistryApi):
 
 class EnterpriseApi(RegistryApi):
     resource_name = "enterprise"
-    datamodel = SQLAInterface(Enterprise)
+    datamodel = RegistryInterface(Enterprise)
     list_columns = show_columns = ["id", "name", "credit_code", "legal_representative", "city",
                                    "address", "aptitude_certificate_no", "aptitude_expiry", "status"]
     add_columns = ["name", "credit_code", "legal_representative", "city", "address",
@@ -386,6 +372,7 @@ APIS = [PractitionerApi, EnterpriseApi, WorkflowApi]
 # (view, menu name, category, icon). Menu names are stable identifiers (they name FAB's
 # menu_access permissions); labels are translated.
 MENU = [
+    (RegistryEntryView, N_("Registry entry"), N_("Personal"), "fa-id-badge"),
     (MyProfileView, N_("My personal data"), N_("Personal"), "fa-id-card"),
     (MyQualificationCertificateView, N_("My qualification certificates"), N_("Personal"), "fa-certificate"),
     (MyApplicationView, N_("My applications"), N_("Personal"), "fa-file-text"),
@@ -404,6 +391,8 @@ MENU = [
     (PractitionerAdminView, N_("Practitioners"), N_("Registration management"), "fa-id-card"),
     (QualificationCertificateAdminView, "Qualification roster", "Registration management",
      "fa-certificate"),
+    (RosterImportView, N_("Import qualification roster"), N_("Registration management"),
+     "fa-upload"),
     (EnterpriseAdminView, N_("Enterprises"), N_("Registration management"), "fa-building"),
     (EmploymentAdminView, N_("Employments"), N_("Registration management"), "fa-briefcase"),
     (CertificateAdminView, N_("Electronic certificates"), N_("Registration management"),
@@ -416,7 +405,7 @@ MENU = [
     (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
     (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
-NO_MENU = [DecisionView, RegistrationSpecialtyView, *FORM_VIEWS]
+NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, *FORM_VIEWS]
 
 
 def register(appbuilder) -> None:

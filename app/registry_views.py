@@ -1,0 +1,220 @@
+"""入库登记 (domain.md sections 3.1 and 10): the practitioner's entry into the registry with
+personal data, the ID photo and the signature image, and the files behind them, served only
+to the person and the authority."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import FileField, StringField
+from wtforms.validators import DataRequired, Length
+
+from . import storage
+from .enums import CertificateSource, RegistryStatus, VerificationStatus
+from .extensions import db
+from .images import SCAN, SPECS, ImageRejected, check_and_normalise
+from .models import Practitioner, QualificationCertificate, StoredFile
+from .scoping import Refused, acting_user, current_practitioner_id, refuse
+from .view_base import BaseView as ScopedBase
+from .view_base import RegistryInterface
+
+EDITABLE = ("phone", "email", "education")
+
+
+def _me() -> Practitioner:
+    person = db.session.get(Practitioner, current_practitioner_id())
+    if person is None:
+        abort(404)
+    return person
+
+
+def _authority_may_read() -> bool:
+    from flask import current_app
+
+    return current_app.appbuilder.sm.has_access("can_list", "PractitionerAdminView")
+
+
+class RegistryEntryView(BaseView):
+    route_base = "/registry"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        person = _me()
+        certificates = db.session.scalars(select(QualificationCertificate).where(
+            QualificationCertificate.practitioner_id == person.id)).all()
+        return self.render_template(
+            "registry_entry.html", person=person, certificates=certificates, specs=SPECS,
+            locked=person.registry_status == RegistryStatus.entered,
+            title=_l("Registry entry"))
+
+    @expose("/details", methods=["POST"])
+    @has_access
+    def details(self):
+        person = _me()
+        for field in EDITABLE:
+            value = request.form.get(field, "").strip()[:120]
+            if field == "phone" and not (value.isdigit() and len(value) == 11):
+                flash(_("Mobile phone: enter the 11-digit number."), "danger")
+                return redirect(url_for(".index"))
+            setattr(person, field, value or None)
+        db.session.commit()
+        flash(_("Your personal data has been saved."), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/upload/<kind>", methods=["POST"])
+    @has_access
+    def upload(self, kind):
+        if kind not in SPECS:
+            abort(404)
+        person = _me()
+        if person.registry_status == RegistryStatus.entered:
+            flash(_("After registry entry the photo and signature change only through a data "
+                    "correction application."), "warning")
+            return redirect(url_for(".index"))
+        upload = request.files.get("file")
+        content = upload.read(SPECS[kind].max_bytes + 1) if upload else b""
+        try:
+            normalised, content_type = check_and_normalise(kind, content)
+        except ImageRejected as rejected:
+            flash(_("Not accepted: %(why)s", why=rejected), "danger")
+            return redirect(url_for(".index"))
+        stored = storage.save(normalised, content_type)
+        setattr(person, f"{kind}_id", stored.id)
+        db.session.commit()
+        flash(_("Uploaded. Check the preview below."), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/submit", methods=["POST"])
+    @has_access
+    def submit(self):
+        person = _me()
+        statuses = {c.verification for c in person.certificates}
+        missing = []
+        if person.photo_id is None:
+            missing.append(_("the ID photo"))
+        if person.signature_id is None:
+            missing.append(_("the signature image"))
+        if not statuses - {VerificationStatus.rejected}:
+            missing.append(_("at least one qualification certificate"))
+        if missing:
+            flash(_("Still missing: %(m)s.", m="、".join(missing)), "danger")
+            return redirect(url_for(".index"))
+        entered = VerificationStatus.verified in statuses
+        person.registry_status = RegistryStatus.entered if entered else RegistryStatus.pending
+        db.session.commit()
+        flash(_("Registry entry complete.") if entered else
+              _("Submitted: a reviewer will verify your certificate."), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/file/<int:file_id>")
+    @has_access
+    def file(self, file_id):
+        """A photo, signature or scan: to its owner and to the authority, nobody else."""
+        stored = db.session.get(StoredFile, file_id)
+        if stored is None:
+            abort(404)
+        owner_files = select(Practitioner.id).where(
+            (Practitioner.photo_id == file_id) | (Practitioner.signature_id == file_id))
+        scans = select(QualificationCertificate.practitioner_id).where(
+            QualificationCertificate.scan_id == file_id)
+        owners = set(db.session.scalars(owner_files)) | set(db.session.scalars(scans))
+        user = acting_user()
+        mine = db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == user.id))
+        if not owners or (mine not in owners and not _authority_may_read()):
+            abort(404)
+        response = Response(storage.load(stored), mimetype=stored.content_type)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Disposition"] = "inline"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+class MyQualificationCertificateView(ScopedBase):
+    """Certificates a practitioner declares at 入库. One that matches the authority's roster
+    (name + ID number + certificate number) is verified at once; one that does not is queued
+    for a reviewer with the uploaded scan, who verifies or rejects it with a reason."""
+
+    datamodel = RegistryInterface(QualificationCertificate)
+    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
+    base_permissions = ["can_list", "can_show", "can_add", "can_delete"]
+    list_title = _l("My qualification certificates")
+    list_columns = ["qualification", "specialty", "certificate_number", "issue_date",
+                    "verification", "rejection_reason"]
+    show_columns = list_columns + ["source"]
+    add_columns = ["qualification", "specialty", "certificate_number", "issue_date"]
+    add_form_extra_fields = {
+        # Not FAB's generated field: its uniqueness check would stop a roster match.
+        "certificate_number": StringField(
+            _l("Certificate number"), [DataRequired(), Length(max=40)]),
+        "scan": FileField(_l("Scan of the certificate"), description=SCAN.description),
+    }
+
+    def _add(self):
+        """FAB's add, except that a certificate found in the roster is linked, not added."""
+        form = self.add_form.refresh()
+        if request.method != "POST" or not form.validate():
+            return self._get_add_widget(form=form)
+        item = self.datamodel.obj()
+        form.populate_obj(item)
+        try:
+            self.declare(item)
+        except Refused as refused:
+            flash(str(refused), "danger")
+            return self._get_add_widget(form=form)
+        except AlreadyVerified as linked:
+            flash(str(linked), "success")
+            return None
+        self.datamodel.add(item)
+        flash(_("Added: a reviewer will verify the certificate with your scan."), "success")
+        return None
+
+    def declare(self, item):
+        person = db.session.get(Practitioner, current_practitioner_id())
+        if person is None:
+            refuse(_("Complete your personal data before adding certificates."))
+        if item.specialty is not None and item.specialty.qualification is not item.qualification:
+            refuse(_("These specialties do not belong to the qualification: %(s)s",
+                     s=item.specialty.name))
+        number = (item.certificate_number or "").strip()
+        roster = db.session.scalar(select(QualificationCertificate).where(
+            QualificationCertificate.certificate_number == number))
+        if roster is not None:
+            if roster.practitioner_id not in (None, person.id) or \
+                    roster.id_number != person.id_number or roster.real_name != person.real_name:
+                refuse(_("This certificate number is on record for someone else. Check the "
+                         "number, or ask the authority."))
+            if roster.practitioner_id == person.id:
+                refuse(_("This certificate is already in your list."))
+            roster.practitioner_id = person.id  # matches the roster: verified at once
+            db.session.commit()
+            raise AlreadyVerified(_("The certificate matches the roster and is verified."))
+        scan = request.files.get("scan")
+        content = scan.read(SCAN.max_bytes + 1) if scan else b""
+        if not content:
+            refuse(_("The certificate is not in the roster: upload a scan for the reviewer."))
+        try:
+            normalised, content_type = check_and_normalise("scan", content)
+        except ImageRejected as rejected:
+            refuse(_("Not accepted: %(why)s", why=rejected))
+        item.scan_id = storage.save(normalised, content_type).id
+        item.certificate_number = number
+        item.practitioner_id, item.real_name, item.id_number = (
+            person.id, person.real_name, person.id_number)
+        item.source = CertificateSource.declared
+        item.verification = VerificationStatus.pending
+
+    def pre_delete(self, item):
+        if item.verification == VerificationStatus.verified:
+            refuse(_("A verified certificate cannot be changed."))
+
+
+class AlreadyVerified(Exception):
+    """Not an error: the roster row was linked instead of adding a new one. FAB shows the
+    message of whatever pre_add raises; the add itself is skipped."""
