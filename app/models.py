@@ -224,6 +224,10 @@ class EnterpriseUser(Model):
     user: Mapped[User] = relationship()
     enterprise: Mapped[Enterprise] = relationship(back_populates="staff")
 
+    @property
+    def active(self) -> bool:
+        return bool(self.user and self.user.active)
+
     def __str__(self) -> str:
         return f"{self.enterprise} / {self.user}"
 

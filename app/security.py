@@ -65,7 +65,7 @@ ROLES: dict[str, RoleSpec] = {
             "EnterpriseApplicationView": READ,
             "EnterpriseEmploymentView": READ_EDIT,
             "EnterpriseRegistrationView": READ,
-            "EnterpriseStaffView": READ,
+            "EnterpriseStaffView": READ + ("can_add", "disable", "enable"),  # FAB names actions bare
         },
     ),
     "reviewer": RoleSpec(

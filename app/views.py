@@ -21,6 +21,7 @@ from .application_views import (
     MyApplicationView,
     ReviewQueueView,
 )
+from .enterprise_staff import EnterpriseStaffView
 from .enums import (
     N_,
     CertificateSource,
@@ -141,16 +142,6 @@ class EnterpriseRegistrationView(BaseView):
     show_columns = list_columns + ["specialties", "first_registered_on"]
 
 
-class EnterpriseStaffView(BaseView):
-    datamodel = RegistryInterface(EnterpriseUser)
-    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
-    base_permissions = READ
-    list_title = _l("Enterprise accounts")
-    list_columns = ["user", "is_admin"]
-    show_columns = list_columns
-
-
-# ---------------------------------------------------------------- authority (注册管理)
 class PractitionerAdminView(BaseView):
     datamodel = RegistryInterface(Practitioner)
     base_permissions = READ + ["can_add", "can_edit"]

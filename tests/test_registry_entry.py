@@ -12,6 +12,7 @@ from app.enums import ApplicationState, RegistryStatus, VerificationStatus
 from app.extensions import db
 from app.models import (
     Enterprise,
+    EnterpriseUser,
     Practitioner,
     QualificationCertificate,
     StoredFile,
@@ -239,3 +240,39 @@ def test_password_policy_accepts_strong_and_names_what_is_missing(app):
     with app.test_request_context():
         assert problems(PASSWORD) == []
         assert len(problems("aaaa")) == 2
+
+
+def test_the_enterprise_administrator_adds_and_disables_its_own_staff(app, login):
+    admin = login("ent_a")
+    admin.post("/enterprisestaffview/add", data={
+        "username": "staff_a1", "full_name": "员工甲", "password": "Staff-2026a"})
+    sm = app.appbuilder.sm
+    staff = sm.find_user(username="staff_a1")
+    assert staff is not None and staff.active
+    link = db.session.scalar(sa.select(EnterpriseUser).filter_by(user_id=staff.id))
+    assert link.enterprise_id == enterprise_of("ent_a", app).id and not link.is_admin
+    assert app.test_client().post("/login/", data={
+        "username": "staff_a1", "password": "Staff-2026a"}).status_code == 302
+    admin.post("/enterprisestaffview/action_post", data={"action": "disable", "rowid": str(link.id)})
+    db.session.expire_all()
+    assert not sm.find_user(username="staff_a1").active
+    # Another enterprise's administrator cannot reach this account at all.
+    other = login("ent_b").post("/enterprisestaffview/action_post",
+                                data={"action": "enable", "rowid": str(link.id)})
+    assert other.status_code == 404
+    db.session.expire_all()
+    assert not sm.find_user(username="staff_a1").active
+    # Staff who are not administrators cannot add accounts.
+    db.session.expire_all()
+    sm.find_user(username="staff_a1").active = True
+    db.session.commit()
+    staff_client = login_as(app, "staff_a1", "Staff-2026a")
+    page = staff_client.post("/enterprisestaffview/add", follow_redirects=True, data={
+        "username": "staff_a2", "full_name": "员工乙", "password": "Staff-2026b"})
+    assert "企业管理员" in page.get_data(as_text=True) and sm.find_user(username="staff_a2") is None
+
+
+def login_as(app, username, password):
+    client = app.test_client()
+    assert client.post("/login/", data={"username": username, "password": password}).status_code == 302
+    return client

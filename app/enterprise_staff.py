@@ -1,0 +1,74 @@
+"""An enterprise administrator adds and disables the accounts of its own staff; nobody else's."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from .extensions import db
+from .models import EnterpriseUser
+from .passwords import StrongPassword
+from .scoping import current_enterprise_id, current_user_id, refuse
+from .security import ROLES
+from .view_base import READ, BaseView, RegistryInterface
+
+
+def _i_am_admin() -> bool:
+    return bool(db.session.scalar(select(EnterpriseUser.is_admin).where(
+        EnterpriseUser.user_id == current_user_id())))
+
+
+class EnterpriseStaffView(BaseView):
+    datamodel = RegistryInterface(EnterpriseUser)
+    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
+    base_permissions = READ + ["can_add"]
+    list_title = _l("Enterprise accounts")
+    list_columns = ["user", "is_admin", "active"]
+    show_columns = ["user", "is_admin", "active"]
+    add_columns = ["username", "full_name", "password"]
+    add_form_extra_fields = {
+        "username": StringField(_l("User name"), [
+            DataRequired(), Regexp(r"^[A-Za-z0-9_.-]{4,32}$",
+                                   message=_l("4 to 32 letters, digits, dot, dash or underscore."))]),
+        "full_name": StringField(_l("Name"), [DataRequired(), Length(max=32)]),
+        "password": PasswordField(_l("Initial password"), [DataRequired(), StrongPassword("username")]),
+    }
+
+    def pre_add(self, item):
+        if not _i_am_admin():
+            refuse(_("Only the enterprise administrator can manage accounts."))
+        sm = current_app.appbuilder.sm
+        if sm.find_user(username=item.username) is not None:
+            refuse(_("This user name is taken; choose another."))
+        user = sm.add_user(item.username, item.full_name.strip(), "",
+                           f"{item.username.lower()}@users.invalid",
+                           sm.find_role(ROLES["enterprise"].name), password=item.password)
+        if not user:
+            refuse(_("The data could not be saved. Please check it and try again."))
+        item.user_id, item.enterprise_id, item.is_admin = user.id, current_enterprise_id(), False
+
+    def _set_active(self, items, active: bool):
+        items = items if isinstance(items, list) else [items]
+        if not _i_am_admin():
+            flash(_("Only the enterprise administrator can manage accounts."), "danger")
+        elif any(link.user_id == current_user_id() for link in items):
+            flash(_("You cannot disable your own account."), "danger")
+        else:
+            for link in items:
+                link.user.active = active
+            db.session.commit()
+            flash(_("Accounts enabled.") if active else _("Accounts disabled."), "success")
+        return redirect(self.get_redirect())
+
+    @action("disable", _l("Disable"), _l("Disable the selected accounts?"), "fa-ban")
+    def disable(self, items):
+        return self._set_active(items, False)
+
+    @action("enable", _l("Enable"), _l("Enable the selected accounts?"), "fa-check")
+    def enable(self, items):
+        return self._set_active(items, True)
