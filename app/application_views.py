@@ -2,25 +2,29 @@
 declared in APPLICATION_FORMS. State never appears in a form: only transitions change it."""
 from __future__ import annotations
 
-from flask import abort, redirect, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from .effects import CORRECTABLE_FIELDS
+from . import storage
+from .effects import CORRECTABLE_FIELDS, CORRECTABLE_IMAGES
 from .enums import (
     OPEN_APPLICATION_STATES,
     ApplicationState,
     ApplicationType,
     EnterpriseStatus,
     RegistrationStatus,
+    VerificationStatus,
 )
+from .extensions import db
+from .images import PHOTO, SIGNATURE, SPECS, ImageRejected, check_and_normalise
 from .labels import COLUMN_LABELS
-from .models import Application, Decision
+from .models import Application, Decision, Practitioner
 from .scoping import current_enterprise_id, current_practitioner_id, refuse
 from .view_base import READ, BaseView, RegistryInterface
 from .workflow_views import ApplicationDetailMixin, format_deadline
@@ -36,8 +40,15 @@ EXTRA_FIELDS = {
     "cancellation_reason": lambda: TextAreaField(
         L["cancellation_reason"], [DataRequired(), Length(max=500)]),
     "correction_field": lambda: SelectField(
-        L["correction_field"], choices=lambda: [(f, str(L[f])) for f in CORRECTABLE_FIELDS]),
-    "correction_value": lambda: StringField(L["correction_value"], [DataRequired(), Length(max=120)]),
+        L["correction_field"],
+        choices=lambda: [(f, str(L[f])) for f in CORRECTABLE_FIELDS + CORRECTABLE_IMAGES]),
+    "correction_value": lambda: StringField(
+        L["correction_value"], [Optional(), Length(max=120)],
+        description=_l("For a text item: the value as it should be.")),
+    "correction_file": lambda: FileField(
+        L["correction_file"],
+        description=_l("For the ID photo or the signature: the new image. %(photo)s %(sig)s",
+                       photo=PHOTO.description, sig=SIGNATURE.description)),
     "correction_reason": lambda: TextAreaField(
         L["correction_reason"], [DataRequired(), Length(max=500)]),
 }
@@ -51,7 +62,8 @@ APPLICATION_FORMS: dict[ApplicationType, list[str]] = {
     ApplicationType.cancellation: ["registration", "cancellation_reason"],
     ApplicationType.re_registration: ["qualification", "specialties", "enterprise",
                                       "continuing_education"],
-    ApplicationType.correction: ["correction_field", "correction_value", "correction_reason"],
+    ApplicationType.correction: ["correction_field", "correction_value", "correction_file",
+                                 "correction_reason"],
 }
 
 ACTIVE_ENTERPRISES = [["status", FilterEqual, EnterpriseStatus.active]]
@@ -108,10 +120,11 @@ def form_view_name(app_type: ApplicationType) -> str:
 
 
 class ApplicationFormView(BaseView):
-    """Base of the per-type forms; shares MyApplicationView's permissions."""
+    """Base of the per-type forms. The seven share one permission name of their own: sharing
+    MyApplicationView's, with fewer permissions, would make FAB prune that view's others."""
 
     datamodel = RegistryInterface(Application)
-    class_permission_name = "MyApplicationView"
+    class_permission_name = "ApplicationFormView"
     base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
     base_permissions = ["can_add", "can_edit"]
     app_type: ApplicationType = ApplicationType.initial
@@ -119,9 +132,10 @@ class ApplicationFormView(BaseView):
         "enterprise": ACTIVE_ENTERPRISES, "registration": OWN_REGISTRATIONS}
 
     def post_add_redirect(self):
-        return redirect(url_for("MyApplicationView.list"))
+        return self.form_again("add") or redirect(url_for("MyApplicationView.list"))
 
-    post_edit_redirect = post_add_redirect
+    def post_edit_redirect(self):
+        return self.form_again("edit") or redirect(url_for("MyApplicationView.list"))
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
@@ -153,37 +167,63 @@ class ApplicationFormView(BaseView):
     def _complete(self, item):
         details = dict(item.details or {})
         for key in self.add_form_extra_fields:
-            details[key] = getattr(item, key, None)
+            if key != "correction_file":  # the upload is stored as a file, not in details
+                details[key] = getattr(item, key, None)
         if "correction_field" in details:
-            details["corrections"] = {details["correction_field"]: details["correction_value"]}
+            details["corrections"] = _corrections(details)
         item.details = details
         # The form sets relationships; their foreign keys are filled only at flush.
         if item.registration is not None:  # registration-based types follow it
             item.qualification = item.registration.qualification
             if item.enterprise is None:
                 item.enterprise = item.registration.enterprise
-        if item.qualification is None and item.app_type == ApplicationType.correction:
-            item.qualification = self._any_qualification(item)
+        if item.app_type == ApplicationType.correction:
+            self._file_correction_under_person(item)
         wrong = [s.name for s in item.specialties if s.qualification is not item.qualification]
         if wrong:
             refuse(str(_l("These specialties do not belong to the qualification: %(s)s",
                           s="、".join(wrong))))
 
     @staticmethod
-    def _any_qualification(item):
-        """A correction concerns the person; file it under their first registration."""
-        practitioner = item.practitioner or ApplicationFormView._practitioner(item)
-        registrations = practitioner.registrations
-        if not registrations:
-            refuse(str(_l("A data correction needs a registration on file.")))
-        return registrations[0].qualification
+    def _file_correction_under_person(item):
+        """A correction concerns the person, not one registration: it is filed under their
+        first registration's qualification (or first verified certificate's) and, like every
+        application, verified by their current employer."""
+        person = db.session.get(Practitioner, item.practitioner_id)
+        verified = [c for c in person.certificates
+                    if c.verification == VerificationStatus.verified]
+        qualifications = [r.qualification for r in person.registrations] + \
+            [c.qualification for c in verified]
+        employer = next((e.enterprise for e in person.employments if e.end_date is None), None)
+        if not qualifications:
+            refuse(str(_l("A data correction needs a verified qualification on file.")))
+        if employer is None:
+            refuse(str(_l("A data correction is verified by your current employer, and none "
+                          "is on file.")))
+        item.qualification, item.enterprise = qualifications[0], employer
 
-    @staticmethod
-    def _practitioner(item):
-        from .extensions import db
-        from .models import Practitioner
 
-        return db.session.get(Practitioner, item.practitioner_id)
+def _corrections(details: dict) -> dict:
+    """What the correction replaces on approval. A new photo or signature is checked by the
+    rules of the registry entry and stored now; the registry uses it only once approved."""
+    field, value = details["correction_field"], (details.get("correction_value") or "").strip()
+    if field not in CORRECTABLE_IMAGES:
+        if not value:
+            refuse(str(_l("Enter the correct value.")))
+        return {field: value}
+    details["correction_value"] = ""
+    upload = request.files.get("correction_file")
+    content = upload.read(SPECS[field].max_bytes + 1) if upload else b""
+    kept = (details.get("corrections") or {}).get(f"{field}_id")
+    if not content and kept:  # editing a draft without a new file keeps the one uploaded
+        return {f"{field}_id": kept}
+    if not content:
+        refuse(str(_l("Upload the new image: %(what)s.", what=L[field])))
+    try:
+        normalised, content_type = check_and_normalise(field, content)
+    except ImageRejected as rejected:
+        refuse(str(_l("Not accepted: %(why)s", why=rejected)))
+    return {f"{field}_id": storage.save(normalised, content_type).id}
 
 
 def _form_view(app_type: ApplicationType, columns: list[str]) -> type:

@@ -23,6 +23,10 @@ from .models import (
 
 # Registry fields a data-correction application may replace, after review.
 CORRECTABLE_FIELDS = ("real_name", "phone", "email", "education")
+# Images replaced by a correction: the new file is checked and stored when the application
+# is filed, and becomes the registry's only on approval.
+CORRECTABLE_IMAGES = ("photo", "signature")
+IMAGE_COLUMNS = tuple(f"{kind}_id" for kind in CORRECTABLE_IMAGES)
 
 
 class EffectRefused(Exception):
@@ -131,6 +135,8 @@ def _correction(app: Application, today: dt.date) -> None:
     for field, value in changes.items():
         if field in CORRECTABLE_FIELDS:
             setattr(app.practitioner, field, value)
+        elif field in IMAGE_COLUMNS:
+            setattr(app.practitioner, field, int(value))
 
 
 APPROVAL_EFFECTS = {

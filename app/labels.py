@@ -86,6 +86,7 @@ COLUMN_LABELS = {
     "cancellation_reason": _l("Reason for cancellation"),
     "correction_field": _l("Data to correct"),
     "correction_value": _l("Correct value"),
+    "correction_file": _l("New image"),
     "correction_reason": _l("Reason for the correction"),
     "time_limit": _l("Time limit"),
 }

@@ -10,15 +10,16 @@ from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import FileField, StringField
 from wtforms.validators import DataRequired, Length
 
 from . import storage
-from .enums import CertificateSource, RegistryStatus, VerificationStatus
+from .effects import IMAGE_COLUMNS
+from .enums import ApplicationType, CertificateSource, RegistryStatus, VerificationStatus
 from .extensions import db
 from .images import SCAN, SPECS, ImageRejected, check_and_normalise
-from .models import Practitioner, QualificationCertificate, StoredFile
+from .models import Application, Practitioner, QualificationCertificate, StoredFile
 from .scoping import Refused, acting_user, current_practitioner_id, refuse
 from .view_base import BaseView as ScopedBase
 from .view_base import RegistryInterface
@@ -124,7 +125,13 @@ class RegistryEntryView(BaseView):
             (Practitioner.photo_id == file_id) | (Practitioner.signature_id == file_id))
         scans = select(QualificationCertificate.practitioner_id).where(
             QualificationCertificate.scan_id == file_id)
-        owners = set(db.session.scalars(owner_files)) | set(db.session.scalars(scans))
+        # A new image filed with a correction application, before it is approved.
+        corrections = select(Application.practitioner_id).where(
+            Application.app_type == ApplicationType.correction,
+            or_(*(Application.details[("corrections", column)].as_integer() == file_id
+                  for column in IMAGE_COLUMNS)))
+        owners = {*db.session.scalars(owner_files), *db.session.scalars(scans),
+                  *db.session.scalars(corrections)}
         user = acting_user()
         mine = db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == user.id))
         if not owners or (mine not in owners and not _authority_may_read()):

@@ -3,7 +3,7 @@ FAB base_filters, so a row outside one's scope is simply not found (404), exactl
 an id that does not exist."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, has_request_context, redirect, request
+from flask import abort, current_app, flash, g, has_request_context, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_babel import gettext
@@ -49,6 +49,8 @@ class Refused(Exception):
 def refuse(message: str) -> None:
     """Undo what the form already wrote into the session, then stop with a message."""
     db.session.rollback()
+    if has_request_context():
+        g.refused = True  # the form view shows the input again (view_base.BaseView.form_again)
     raise Refused(message)
 
 

@@ -53,6 +53,7 @@ ROLES: dict[str, RoleSpec] = {
             "MyProfileView": READ_EDIT,
             "MyQualificationCertificateView": READ + ("can_add", "can_delete"),
             "MyApplicationView": FULL,
+            "ApplicationFormView": ("can_add", "can_edit"),
             "MyRegistrationView": READ,
         },
     ),
@@ -238,9 +239,16 @@ class UserGroupModelView(UnknownActionIs404, fab_views.UserGroupModelView):
     pass
 
 
+class AuthDBView(fab_views.AuthDBView):
+    """FAB's password login page with the ways in for people who have no account yet."""
+
+    login_template = "login.html"
+
+
 class RegistrySecurityManager(SecurityManager):
     """FAB's SQLA security manager; account protection hooks are added here (issue 6)."""
 
+    authdbview = AuthDBView
     userdbmodelview = UserDBModelView
     rolemodelview = RoleModelView
     permissionmodelview = PermissionModelView

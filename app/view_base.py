@@ -2,6 +2,7 @@
 scoping that also covers FAB's action routes (app/scoping.py)."""
 from __future__ import annotations
 
+from flask import g
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -51,6 +52,7 @@ class RegistryInterface(SQLAInterface):
         try:
             super().add(item, commit)
         except SQLAlchemyError:
+            g.refused = True
             raise DatabaseException(
                 gettext("The data could not be saved. Please check it and try again.")) from None
 
@@ -95,3 +97,26 @@ class BaseView(ScopedModelView):
             translate_enum_fields(form_class)
 
 
+
+    # FAB answers a refused add or edit with a redirect, which loses what was typed. The
+    # form is kept here, and shown again with the message when a rule refused it.
+    def process_form(self, form, is_created):
+        g.submitted_form = form
+        super().process_form(form, is_created)
+
+    def form_again(self, kind: str):
+        """The add or edit page with the refused input, or None when nothing was refused."""
+        form = g.pop("submitted_form", None)
+        if form is None or not g.pop("refused", False):
+            return None
+        if kind == "add":
+            widgets = self._get_add_widget(form=form)
+            return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+        widgets = self._get_edit_widget(form=form)
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets)
+
+    def post_add_redirect(self):
+        return self.form_again("add") or super().post_add_redirect()
+
+    def post_edit_redirect(self):
+        return self.form_again("edit") or super().post_edit_redirect()

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from markupsafe import Markup, escape
 
 from .deadlines import working_days_between
+from .effects import CORRECTABLE_FIELDS, IMAGE_COLUMNS
 from .labels import COLUMN_LABELS
 from .rules import run_prechecks
 from .scoping import acting_user
@@ -109,6 +110,34 @@ def format_items(items) -> Markup:
     return Markup(f"<ul>{rows}</ul>")
 
 
+# Kept in Application.details for the form; shown as the corrections table instead.
+_FORM_ONLY_DETAILS = {"corrections", "correction_field", "correction_value"}
+
+
+def filed_details(app) -> list[tuple[str, str]]:
+    """What the applicant wrote besides the columns: reasons, continuing education."""
+    details = app.details or {}
+    return [(str(COLUMN_LABELS.get(key, key)), str(value)) for key, value in details.items()
+            if key not in _FORM_ONLY_DETAILS and value]
+
+
+def correction_rows(app) -> list[dict]:
+    """What a data correction replaces: the registry's current value beside the new one."""
+    rows = []
+    for field, new in ((app.details or {}).get("corrections") or {}).items():
+        if field in IMAGE_COLUMNS or field in CORRECTABLE_FIELDS:
+            rows.append({"label": COLUMN_LABELS[field.removesuffix("_id")],
+                         "image": field in IMAGE_COLUMNS,
+                         "old": getattr(app.practitioner, field), "new": new})
+    return rows
+
+
+def may_see_registry_files(app) -> bool:
+    user = acting_user()
+    return app.practitioner.user_id == user.id or current_app.appbuilder.sm.has_access(
+        "can_list", "PractitionerAdminView")
+
+
 class ApplicationDetailMixin:
     """The detail page of an application, whichever role's view shows it."""
 
@@ -129,4 +158,6 @@ class ApplicationDetailMixin:
             action_url=lambda t: url_for(f"WorkflowApi.fire_{t.name}", pk=item.id),
             transition_label=decision_label,
             item_label=lambda key: str(COLUMN_LABELS.get(key, key)),
+            details=filed_details(item), corrections=correction_rows(item),
+            files_visible=may_see_registry_files(item),
         )

@@ -229,9 +229,13 @@ def test_an_enterprise_with_expired_aptitude_cannot_forward(app, login):
     assert response.status_code == 422 and "资质" in response.json["message"]
 
 
-def test_sign_up_pages_are_public(client):
+def test_sign_up_pages_are_public_and_linked_from_home_and_login(client):
     assert client.get("/signup/").status_code == 200
     assert client.get("/signup/enterprise").status_code == 200
+    for page in ("/", "/login/"):
+        html = client.get(page).get_data(as_text=True)
+        assert 'href="/signup/"' in html and 'href="/signup/enterprise"' in html, page
+        assert "身份证号码" in html
 
 
 def test_password_policy_accepts_strong_and_names_what_is_missing(app):

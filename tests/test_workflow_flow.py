@@ -1,6 +1,7 @@
 """The application workflow end to end: forms, pre-checks, returns and resubmission,
 separation of duties, deadlines, effects of each application type, and concurrency."""
 import datetime as dt
+import io
 import re
 import threading
 
@@ -11,8 +12,9 @@ from app.dates import add_years
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType, RegistrationStatus
 from app.extensions import db
-from app.models import Application, Decision, Employment, Registration
+from app.models import Application, Decision, Employment, Registration, StoredFile
 from app.workflow import BY_NAME
+from tests import image_samples as samples
 from tests.people import PASSWORD
 from tests.workflow_support import (
     act,
@@ -261,6 +263,51 @@ def test_data_correction_replaces_registry_data(app, cast):
     _approve(cast, app_id)
     person = db.session.get(type(cast["person"]), cast["person"].id)
     assert person.real_name == "王璟" and person.id_number != "x"  # only correctable fields
+
+
+def _file_correction(cast, kind, content, **form):
+    data = {"correction_field": kind, "correction_value": "", "correction_reason": "照片过旧",
+            "correction_file": (io.BytesIO(content), "new.jpg"), **form}
+    return cast["me"].post("/apply/correction/add", data=data,
+                           content_type="multipart/form-data")
+
+
+def test_a_new_photo_after_entry_is_a_correction_seen_by_the_reviewer_then_approved(
+        app, cast, login):
+    _registered(cast, app)
+    old_photo = cast["person"].photo_id
+    before = db.session.scalar(sa.select(sa.func.count(StoredFile.id)))
+    refused = _file_correction(cast, "photo", samples.PDF)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "未被接受" in page and "照片过旧" in page  # form kept
+    assert db.session.scalar(sa.select(sa.func.count(StoredFile.id))) == before
+
+    assert _file_correction(cast, "photo", samples.photo()).status_code == 302
+    item = db.session.scalar(sa.select(Application).filter_by(
+        practitioner_id=cast["person"].id, app_type=ApplicationType.correction))
+    new_photo = item.details["corrections"]["photo_id"]
+    assert new_photo != old_photo and "correction_file" not in item.details
+    assert cast["me"].get(f"/registry/file/{new_photo}").status_code == 200
+    assert login("prac_b").get(f"/registry/file/{new_photo}").status_code == 404
+
+    assert act(cast["me"], item.id, "submit").status_code == 200
+    assert act(cast["ent"], item.id, "forward", **FORWARD).status_code == 200
+    shown = cast["reviewer"].get(f"/acceptancequeueview/show/{item.id}").get_data(as_text=True)
+    assert f"/registry/file/{new_photo}" in shown and f"/registry/file/{old_photo}" in shown
+    assert "照片过旧" in shown and cast["reviewer"].get(
+        f"/registry/file/{new_photo}").status_code == 200
+    assert db.session.get(type(cast["person"]), cast["person"].id).photo_id == old_photo
+    _approve(cast, item.id)
+    assert db.session.get(type(cast["person"]), cast["person"].id).photo_id == new_photo
+
+
+def test_a_text_correction_needs_a_value(app, cast):
+    _registered(cast, app)
+    page = cast["me"].post("/apply/correction/add", data={
+        "correction_field": "phone", "correction_value": "", "correction_reason": "换号"})
+    assert "请填写正确的值" in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Application.id)).filter_by(
+        app_type=ApplicationType.correction)) == 0
 
 
 # ---------------------------------------------------------------- concurrency
