@@ -98,6 +98,9 @@ EXTRA_WORKING_DAYS = _env_dates("EXTRA_WORKING_DAYS")  # 调休: weekend days wo
 RENEWAL_OPENS_DAYS_BEFORE = int(os.environ.get("RENEWAL_OPENS_DAYS_BEFORE", 90))
 RENEWAL_CLOSES_DAYS_BEFORE = int(os.environ.get("RENEWAL_CLOSES_DAYS_BEFORE", 30))
 
+# Electronic certificate (domain.md section 8): usage period of a printed version.
+CERTIFICATE_USAGE_DAYS = int(os.environ.get("CERTIFICATE_USAGE_DAYS", 180))
+
 # The largest request body accepted at all (roster files); image uploads have lower limits.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024
 

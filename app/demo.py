@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import insert, select
 
 from . import placeholder_images
@@ -21,6 +22,7 @@ from .enums import (
     ApplicationType,
     CertificateSource,
     EnterpriseStatus,
+    RegistrationEventKind,
     RegistrationStatus,
     RegistryStatus,
     Sex,
@@ -30,6 +32,7 @@ from .extensions import db
 from .identity import CREDIT_ALPHABET, credit_code_check_char, resident_id_check_char
 from .models import (
     Application,
+    Certificate,
     Decision,
     Employment,
     Enterprise,
@@ -38,6 +41,7 @@ from .models import (
     QualificationCertificate,
     QualificationType,
     Registration,
+    RegistrationEvent,
     RegistrationSpecialty,
     StoredFile,
     application_specialty,
@@ -255,7 +259,30 @@ def _add_records(fresh, ids, today, serial_base) -> int:
             "expires_on": add_years(registered, qual.validity_years),
         })
     db.session.execute(insert(RegistrationSpecialty), periods)
+    _demo_history_and_certificates(regs, reg_ids, periods, today)
     return len(regs)
+
+
+def _demo_history_and_certificates(regs, reg_ids, periods, today: dt.date) -> None:
+    """The initial-registration line of each history and a current certificate version
+    (bulk inserts: the rules are those of app/certificates.py, applied to one specialty)."""
+    births = dict(db.session.execute(select(Practitioner.id, Practitioner.birth_date).where(
+        Practitioner.id.in_({reg["practitioner_id"] for reg, _s, _q in regs}))).all())
+    usage = dt.timedelta(days=current_app.config["CERTIFICATE_USAGE_DAYS"])
+    events, certificates = [], []
+    for (reg, specialty, qual), period in zip(regs, periods, strict=True):
+        reg_id = reg_ids[reg["number"]]
+        events.append({"registration_id": reg_id, "occurred_on": reg["first_registered_on"],
+                       "kind": RegistrationEventKind.initial,
+                       "enterprise_id": reg["enterprise_id"],
+                       "specialties": specialty.name if specialty else ""})
+        ends = [today + usage, max(period["expires_on"], today)]
+        if qual.age_cap is not None:
+            ends.append(add_years(births[reg["practitioner_id"]], qual.age_cap))
+        certificates.append({"registration_id": reg_id, "version": 1, "void": False,
+                             "token": secrets.token_urlsafe(24), "usage_until": min(ends)})
+    db.session.execute(insert(RegistrationEvent), events)
+    db.session.execute(insert(Certificate), certificates)
 
 
 # Where the unregistered applicants of the sample stand, with the history that led there.

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .certificates import after_approval
 from .dates import add_years
 from .enums import ApplicationType, RegistrationStatus
 from .extensions import db
@@ -152,3 +153,4 @@ APPROVAL_EFFECTS = {
 
 def apply_approval(app: Application, today: dt.date) -> None:
     APPROVAL_EFFECTS[app.app_type](app, today)
+    after_approval(app, today)

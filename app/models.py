@@ -33,6 +33,7 @@ from .enums import (
     CertificateSource,
     ConsultationCategory,
     EnterpriseStatus,
+    RegistrationEventKind,
     RegistrationStatus,
     RegistryStatus,
     Sex,
@@ -368,7 +369,10 @@ class Registration(Model):
     specialties: Mapped[list[RegistrationSpecialty]] = relationship(
         back_populates="registration"
     )
-    certificates: Mapped[list[Certificate]] = relationship(back_populates="registration")
+    certificates: Mapped[list[Certificate]] = relationship(
+        back_populates="registration", order_by="Certificate.version")
+    events: Mapped[list[RegistrationEvent]] = relationship(
+        back_populates="registration", order_by=lambda: [RegistrationEvent.occurred_on, RegistrationEvent.id])
 
     def __str__(self) -> str:
         return self.number
@@ -401,6 +405,28 @@ class RegistrationSpecialty(Model):
 
     def __str__(self) -> str:
         return f"{self.specialty or '—'} {self.expires_on}"
+
+
+class RegistrationEvent(Model):
+    """The registration history (注册轨迹, domain.md section 9): one row per approved
+    application that changed the registration, and per status change such as a lapse."""
+
+    __tablename__ = "registration_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[RegistrationEventKind] = mapped_column(enum_column_type(RegistrationEventKind))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
+    # The specialties concerned, as shown to the public ("建筑工程、市政公用工程").
+    specialties: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    registration: Mapped[Registration] = relationship(back_populates="events")
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.kind.name}"
 
 
 class Certificate(Model):

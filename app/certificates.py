@@ -1,0 +1,84 @@
+"""Certificate versions and the registration history (domain.md sections 8 and 9).
+
+Every approval that changes what a certificate shows issues a new version and voids the
+previous one, in the approving transaction; the PDF of a version is rendered and signed on
+first download (app/certificate_pdf.py)."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from .dates import add_years
+from .enums import ApplicationType, RegistrationEventKind, RegistrationStatus
+from .extensions import db
+from .models import Application, Certificate, Registration, RegistrationEvent
+
+# Statuses in which no certificate may be downloaded or shown as current.
+BLOCKED = {RegistrationStatus.cancelled, RegistrationStatus.lapsed,
+           RegistrationStatus.suspended, RegistrationStatus.revoked}
+
+
+def usage_until(registration: Registration, issued_on: dt.date) -> dt.date:
+    """180 days (configurable) from issue, capped by the earliest expiry among the
+    specialties still running and, where the qualification has an age cap (constructors:
+    65), by the holder's birthday at that age."""
+    ends = [issued_on + dt.timedelta(days=current_app.config["CERTIFICATE_USAGE_DAYS"])]
+    running = [p.expires_on for p in registration.specialties if p.expires_on >= issued_on]
+    ends.append(min(running) if running else issued_on)
+    cap = registration.qualification.age_cap
+    if cap is not None:
+        ends.append(add_years(registration.practitioner.birth_date, cap))
+    return min(ends)
+
+
+def issue_version(registration: Registration, today: dt.date) -> Certificate:
+    """A new certificate version; every earlier one becomes void."""
+    db.session.flush()  # specialty rows added by the effect count for the usage period
+    db.session.refresh(registration)
+    db.session.execute(update(Certificate).where(
+        Certificate.registration_id == registration.id).values(void=True))
+    last = db.session.scalar(select(db.func.max(Certificate.version)).where(
+        Certificate.registration_id == registration.id)) or 0
+    certificate = Certificate(
+        registration_id=registration.id, version=last + 1,
+        # The QR code carries this token: 192 random bits, so tokens cannot be enumerated.
+        token=secrets.token_urlsafe(24), usage_until=usage_until(registration, today),
+        void=False)
+    db.session.add(certificate)
+    return certificate
+
+
+def record_event(registration: Registration, kind: RegistrationEventKind, today: dt.date,
+                 application: Application | None = None, specialties=None) -> None:
+    names = specialties if specialties is not None else \
+        [p.specialty.name for p in registration.specialties if p.specialty is not None]
+    db.session.add(RegistrationEvent(
+        registration_id=registration.id, occurred_on=today, kind=kind,
+        application_id=application.id if application else None,
+        enterprise_id=registration.enterprise_id, specialties="、".join(names)))
+
+
+def after_approval(app: Application, today: dt.date) -> None:
+    """History and certificate for an approved application (its effect has run)."""
+    if app.app_type == ApplicationType.correction:
+        # The person's data changed: every valid registration gets a new certificate.
+        for registration in db.session.scalars(select(Registration).where(
+                Registration.practitioner_id == app.practitioner_id,
+                Registration.status == RegistrationStatus.valid)):
+            record_event(registration, RegistrationEventKind.correction, today, app)
+            issue_version(registration, today)
+        return
+    db.session.flush()
+    registration = db.session.get(Registration, app.registration_id)
+    chosen = [s.name for s in app.specialties] or None
+    record_event(registration, RegistrationEventKind[app.app_type.name], today, app, chosen)
+    if app.app_type != ApplicationType.cancellation:
+        issue_version(registration, today)
+
+
+def current_certificate(registration: Registration) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(
+        Certificate.registration_id == registration.id, Certificate.void.is_(False)))
