@@ -100,6 +100,16 @@ RENEWAL_CLOSES_DAYS_BEFORE = int(os.environ.get("RENEWAL_CLOSES_DAYS_BEFORE", 30
 
 # Electronic certificate (domain.md section 8): usage period of a printed version.
 CERTIFICATE_USAGE_DAYS = int(os.environ.get("CERTIFICATE_USAGE_DAYS", 180))
+# The address printed in the QR code; production needs the public https address.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+# The authority's seal (PNG with transparency). Without it a specimen seal marked 样章 is
+# drawn; production refuses to start without it.
+SEAL_IMAGE = os.environ.get("SEAL_IMAGE", "")
+# The authority's signing key and certificate (PEM). Without them a development pair is
+# generated into instance/ and marked DEVELOPMENT ONLY; production refuses it.
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_SIGNING_CERT = os.environ.get("CERTIFICATE_SIGNING_CERT", "")
+CERTIFICATE_SIGNING_KEY_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_KEY_PASSPHRASE", "")
 
 # The largest request body accepted at all (roster files); image uploads have lower limits.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024

@@ -25,8 +25,34 @@ def _refuse_unsafe_production(config: Mapping[str, Any]) -> None:
         problems.append("SECRET_KEY must be set to at least 32 random characters")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL")
+    problems += _certificate_problems(config)
     if problems:
         raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _certificate_problems(config: Mapping[str, Any]) -> list[str]:
+    from .certificate_signing import is_development_certificate
+
+    problems = []
+    if not (config.get("CERTIFICATE_SIGNING_KEY") and config.get("CERTIFICATE_SIGNING_CERT")):
+        problems.append("CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT must be set")
+    elif is_development_certificate(config["CERTIFICATE_SIGNING_CERT"]):
+        problems.append("the certificate signing key is the development one")
+    if not config.get("SEAL_IMAGE"):
+        problems.append("SEAL_IMAGE must point at the authority's seal image")
+    if not str(config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be the public https address")
+    return problems
+
+
+def _development_signing_key(app: Flask) -> None:
+    """Outside production, sign with a generated development pair unless one is set."""
+    if app.config.get("PRODUCTION") or app.config.get("CERTIFICATE_SIGNING_KEY"):
+        return
+    from .certificate_signing import ensure_development_key
+
+    key, cert = ensure_development_key(Path(app.config["INSTANCE_DIR"]))
+    app.config["CERTIFICATE_SIGNING_KEY"], app.config["CERTIFICATE_SIGNING_CERT"] = key, cert
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     _refuse_unsafe_production(app.config)
+    _development_signing_key(app)
 
     db.init_app(app)
     csrf.init_app(app)

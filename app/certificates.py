@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .dates import add_years
@@ -82,3 +83,23 @@ def after_approval(app: Application, today: dt.date) -> None:
 def current_certificate(registration: Registration) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(
         Certificate.registration_id == registration.id, Certificate.void.is_(False)))
+
+
+class CertificateBlocked(Exception):
+    """No certificate can be printed now; the message says why, to the holder."""
+
+
+def certificate_for_download(registration: Registration, today: dt.date) -> Certificate:
+    """The version to print: the current one, or a fresh version once its usage period
+    has ended (the registration itself still running)."""
+    if registration.status in BLOCKED:
+        raise CertificateBlocked(_("The registration is %(status)s: no certificate can be "
+                                   "printed.", status=_(registration.status.value)))
+    if all(p.expires_on < today for p in registration.specialties):
+        raise CertificateBlocked(_("Every specialty of this registration has expired: apply "
+                                   "for renewal or re-registration first."))
+    current = current_certificate(registration)
+    if current is None or current.usage_until < today:
+        current = issue_version(registration, today)
+        db.session.flush()
+    return current

@@ -54,7 +54,7 @@ ROLES: dict[str, RoleSpec] = {
             "MyQualificationCertificateView": READ + ("can_add", "can_delete"),
             "MyApplicationView": FULL,
             "ApplicationFormView": ("can_add", "can_edit"),
-            "MyRegistrationView": READ,
+            "MyRegistrationView": READ + ("certificate",),  # FAB names actions bare
         },
     ),
     "enterprise": RoleSpec(

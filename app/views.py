@@ -21,6 +21,7 @@ from .application_views import (
     MyApplicationView,
     ReviewQueueView,
 )
+from .certificate_views import CertificateFileCheckView, MyRegistrationView
 from .enterprise_staff import EnterpriseStaffView
 from .enums import (
     N_,
@@ -54,7 +55,6 @@ from .registry_views import MyQualificationCertificateView, RegistryEntryView
 from .roster_views import RosterImportView
 from .scoping import (
     current_enterprise_id,
-    current_practitioner_id,
     current_user_id,
     refuse,
 )
@@ -76,16 +76,6 @@ class MyProfileView(BaseView):
     # Name and ID number come from real-name sign-up; photo and signature change only
     # through a data-correction application.
     edit_columns = ["phone", "email", "education"]
-
-
-class MyRegistrationView(BaseView):
-    datamodel = RegistryInterface(Registration)
-    base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
-    base_permissions = READ
-    list_title = _l("My registrations")
-    list_columns = ["number", "qualification", "enterprise", "status", "first_registered_on"]
-    show_columns = list_columns + ["specialties"]
-    search_columns = ["qualification", "status"]
 
 
 class MyConsultationView(BaseView):
@@ -396,7 +386,8 @@ MENU = [
     (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
     (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
-NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, *FORM_VIEWS]
+NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, CertificateFileCheckView,
+           *FORM_VIEWS]
 
 
 def register(appbuilder) -> None:

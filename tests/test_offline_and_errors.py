@@ -5,6 +5,7 @@ import re
 import pytest
 
 from app import ConfigurationError, create_app
+from app.certificate_signing import ensure_development_key, write_self_signed_pair
 from app.views import MENU
 from tests.people import ACCOUNTS
 
@@ -72,14 +73,42 @@ def test_an_unexpected_error_shows_no_internals(app):
     ({"SECRET_KEY": "short"}, "SECRET_KEY"),
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, "DATABASE_URL"),
 ])
-def test_production_refuses_unsafe_settings(override, problem):
+def test_production_refuses_unsafe_settings(override, problem, tmp_path):
     config = {"PRODUCTION": True, "SECRET_KEY": "x" * 40,
-              "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1/db", **override}
+              "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1/db",
+              **_production_certificate_settings(tmp_path), **override}
     with pytest.raises(ConfigurationError, match=problem):
         create_app(config)
 
 
-def test_production_settings_that_are_safe_start(backend_db):
+def _production_certificate_settings(folder) -> dict:
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    write_self_signed_pair(key, cert, "广东省住房和城乡建设厅 证书签发")
+    seal = folder / "seal.png"
+    seal.write_bytes(b"\x89PNG seal")
+    return {"CERTIFICATE_SIGNING_KEY": str(key), "CERTIFICATE_SIGNING_CERT": str(cert),
+            "SEAL_IMAGE": str(seal), "PUBLIC_BASE_URL": "https://zscx.example.gov.cn"}
+
+
+def test_production_settings_that_are_safe_start(backend_db, tmp_path):
     app = create_app({"PRODUCTION": True, "SECRET_KEY": "x" * 40,
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1/db"})
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1/db",
+                      **_production_certificate_settings(tmp_path)})
     assert app.config["SESSION_COOKIE_HTTPONLY"]
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"CERTIFICATE_SIGNING_KEY": ""}, "CERTIFICATE_SIGNING_KEY"),
+    ({"SEAL_IMAGE": ""}, "SEAL_IMAGE"),
+    ({"PUBLIC_BASE_URL": "http://127.0.0.1:5000"}, "PUBLIC_BASE_URL"),
+    ("development key", "development one"),
+])
+def test_production_refuses_development_certificate_settings(tmp_path, change, problem):
+    config = {"PRODUCTION": True, "SECRET_KEY": "x" * 40,
+              "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1/db",
+              **_production_certificate_settings(tmp_path)}
+    if change == "development key":
+        key, cert = ensure_development_key(tmp_path / "dev")
+        change = {"CERTIFICATE_SIGNING_KEY": str(key), "CERTIFICATE_SIGNING_CERT": str(cert)}
+    with pytest.raises(ConfigurationError, match=problem):
+        create_app({**config, **change})
