@@ -242,3 +242,33 @@ def test_an_ended_usage_period_gives_a_fresh_version_on_download(holder):
     assert _download(holder["client"], registration.id).status_code == 200
     old, new = _certificates(registration.id)
     assert old.void and new.version == 2 and new.usage_until > dt.date.today()
+
+
+def test_registration_numbers_are_unique_under_concurrent_approvals(app):
+    """Eight approvals allocate serials at the same moment, each on its own connection:
+    the counter row's atomic UPDATE … RETURNING gives each a different number."""
+    import threading
+
+    from app.effects import next_serial
+    from tests.workflow_support import qualification
+
+    qualification_id = qualification().id
+    barrier, serials, errors = threading.Barrier(8), [], []
+
+    def allocate():
+        with app.app_context():
+            try:
+                barrier.wait()
+                serials.append(next_serial(qualification_id, 2031))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=allocate) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(serials) == list(range(1, 9))
