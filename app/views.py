@@ -50,6 +50,7 @@ from .models import (
     RegistrationSpecialty,
     Specialty,
 )
+from .public_views import PublicVerificationView
 from .registry_views import MyQualificationCertificateView, RegistryEntryView
 from .roster_views import RosterImportView
 from .scoping import (
@@ -396,7 +397,8 @@ MENU = [
     (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
     (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
-NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, *FORM_VIEWS]
+NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, PublicVerificationView,
+           *FORM_VIEWS]
 
 
 def register(appbuilder) -> None:

@@ -98,7 +98,9 @@ def test_every_exposed_route_is_protected_or_deliberately_public(app):
     public = {"static", "appbuilder.static", "AuthDBView.login", "AuthDBView.logout",
               "LocaleView.index", "HomeView.index", "UtilView.back",
               "SecurityApi.login", "SecurityApi.refresh",
-              "SignupView.practitioner", "SignupView.enterprise"}  # anyone may sign up
+              "SignupView.practitioner", "SignupView.enterprise",  # anyone may sign up
+              # anyone may check a certificate (公众查询)
+              "PublicVerificationView.query", "PublicVerificationView.certificate"}
     unprotected = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public:
