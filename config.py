@@ -111,6 +111,14 @@ CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
 CERTIFICATE_SIGNING_CERT = os.environ.get("CERTIFICATE_SIGNING_CERT", "")
 CERTIFICATE_SIGNING_KEY_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_KEY_PASSPHRASE", "")
 
+# Rate limits, per client address, by FAB's Flask-Limiter (which FAB switches off unless
+# told otherwise). Only the routes that declare a limit are limited: the public
+# verification pages. Memory storage counts per process, so several gunicorn workers each
+# allow the full rate; give them a shared store such as redis://host:6379/0 instead.
+RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+
 # The largest request body accepted at all (roster files); image uploads have lower limits.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024
 

@@ -51,6 +51,7 @@ from .models import (
     RegistrationSpecialty,
     Specialty,
 )
+from .public_views import PublicVerificationView
 from .registry_views import MyQualificationCertificateView, RegistryEntryView
 from .roster_views import RosterImportView
 from .scoping import (
@@ -386,7 +387,8 @@ MENU = [
     (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
     (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
-NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, CertificateFileCheckView,
+NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, PublicVerificationView,
+           CertificateFileCheckView,
            *FORM_VIEWS]
 
 

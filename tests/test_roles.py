@@ -99,7 +99,9 @@ def test_every_exposed_route_is_protected_or_deliberately_public(app):
               "LocaleView.index", "HomeView.index", "UtilView.back",
               "SecurityApi.login", "SecurityApi.refresh",
               "SignupView.practitioner", "SignupView.enterprise",  # anyone may sign up
-              "CertificateFileCheckView.index"}  # anyone may check a certificate file
+              # anyone may check a certificate or its file (公众查询)
+              "PublicVerificationView.query", "PublicVerificationView.certificate",
+              "CertificateFileCheckView.index"}
     unprotected = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public:
