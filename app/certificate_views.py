@@ -34,8 +34,11 @@ class MyRegistrationView(BaseView):
     base_permissions = READ
     list_title = _l("My registrations")
     list_columns = ["number", "qualification", "enterprise", "status", "first_registered_on"]
-    show_columns = list_columns + ["specialties"]
+    show_columns = list_columns + ["specialties", "current_certificate"]
     search_columns = ["qualification", "status"]
+    formatters_columns = {"current_certificate": lambda c: _(
+        "Version %(v)s, usage period until %(d)s", v=c.version, d=c.usage_until) if c else
+        _("None yet: one is issued when you print it.")}
 
     @action("certificate", _l("Print the electronic certificate"), icon="fa-print",
             multiple=False)

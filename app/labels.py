@@ -87,6 +87,7 @@ COLUMN_LABELS = {
     "correction_field": _l("Data to correct"),
     "correction_value": _l("Correct value"),
     "correction_file": _l("New image"),
+    "current_certificate": _l("Electronic certificate"),
     "correction_reason": _l("Reason for the correction"),
     "time_limit": _l("Time limit"),
 }

@@ -374,6 +374,10 @@ class Registration(Model):
     events: Mapped[list[RegistrationEvent]] = relationship(
         back_populates="registration", order_by=lambda: [RegistrationEvent.occurred_on, RegistrationEvent.id])
 
+    @property
+    def current_certificate(self) -> Certificate | None:
+        return next((c for c in self.certificates if not c.void), None)
+
     def __str__(self) -> str:
         return self.number
 

@@ -272,3 +272,11 @@ def test_registration_numbers_are_unique_under_concurrent_approvals(app):
     for thread in threads:
         thread.join()
     assert errors == [] and sorted(serials) == list(range(1, 9))
+
+
+def test_the_registration_page_shows_the_current_version_and_the_print_button(holder):
+    registration = holder["registration"]
+    page = holder["client"].get(f"/myregistrationview/show/{registration.id}").get_data(as_text=True)
+    [certificate] = _certificates(registration.id)
+    assert f"第1版，使用有效期至{certificate.usage_until}" in page
+    assert "打印电子证书" in page and f"/action/certificate/{registration.id}" in page
