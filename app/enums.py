@@ -110,17 +110,12 @@ class RegistrationStatus(LabeledEnum):
     revoked = N_("Revoked")
 
 
-class RegistrationEventKind(LabeledEnum):
-    """A line of the registration history (注册轨迹): what happened to a registration."""
-
-    initial = N_("Initial registration")
-    re_registration = N_("Re-registration")
-    change = N_("Change registration")
-    renewal = N_("Renewal")
-    add_specialty = N_("Add specialty")
-    correction = N_("Data correction")
-    cancellation = N_("Cancellation")
-    lapse = N_("Lapsed after expiry")
+# A line of the registration history (注册轨迹): each approved application type, plus the
+# status changes that happen without an application. Derived, so the two cannot drift.
+RegistrationEventKind = LabeledEnum("RegistrationEventKind", [
+    *((kind.name, kind.value) for kind in ApplicationType),
+    ("lapse", N_("Lapsed after expiry")),
+])
 
 
 class ConsultationCategory(LabeledEnum):
