@@ -18,12 +18,12 @@ from urllib.parse import quote
 import openpyxl
 from flask import Response, request, send_file, stream_with_context, url_for
 from flask_appbuilder.widgets import ListWidget
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from .enums import N_
+from .enums import N_, RegistrationStatus
 from .extensions import db
 from .models import (
     Enterprise,
@@ -84,23 +84,40 @@ def register_query(registration_ids) -> select:
     )
 
 
-def specialties_text(periods: Iterable[tuple[str | None, dt.date | None]]) -> str:
-    """"建筑工程至2028-05-01；市政公用工程至2027-01-02"; a qualification without
-    specialties has one period with no name."""
-    parts = []
-    for name, expires_on in periods:
-        if expires_on is None:
-            continue  # a registration without any specialty row (none are created so)
-        if name is None:
-            parts.append(gettext("until %(date)s", date=expires_on.isoformat()))
-        else:
-            parts.append(gettext("%(specialty)s until %(date)s", specialty=name,
-                                 date=expires_on.isoformat()))
-    return gettext("; ").join(parts)
+# The specialties cell: "建筑工程至2028-05-01；市政公用工程至2027-01-02"; a qualification
+# without specialties has one period with no name.
+SPECIALTY_UNTIL = N_("%(specialty)s until %(date)s")
+UNTIL = N_("until %(date)s")
+SPECIALTY_SEPARATOR = N_("; ")
+
+
+class Words:
+    """The export's translated words, looked up once: flask_babel resolves the locale and
+    catalogue on every call, which at 100 000 rows took most of the export's time."""
+
+    def __init__(self):
+        translate = get_translations().ugettext
+        self.specialty_until = translate(SPECIALTY_UNTIL)
+        self.until = translate(UNTIL)
+        self.separator = translate(SPECIALTY_SEPARATOR)
+        self.status = {status: translate(status.value) for status in RegistrationStatus}
+
+    def specialties(self, periods: Iterable[tuple[str | None, dt.date | None]]) -> str:
+        parts = []
+        for name, expires_on in periods:
+            if expires_on is None:
+                continue  # a registration without any specialty row (none are created so)
+            if name is None:
+                parts.append(self.until % {"date": expires_on.isoformat()})
+            else:
+                parts.append(self.specialty_until % {"specialty": name,
+                                                     "date": expires_on.isoformat()})
+        return self.separator.join(parts)
 
 
 def register_rows(registration_ids) -> Iterator[list]:
     """The export's rows as Python values (dates stay dates), streamed from the database."""
+    words = Words()
     result = db.session.execute(
         register_query(registration_ids).execution_options(yield_per=ROWS_PER_FETCH))
     count = 0
@@ -109,8 +126,8 @@ def register_rows(registration_ids) -> Iterator[list]:
         first = rows[0]
         count += 1
         yield [first.number, first.real_name, first.id_number, first.qualification,
-               specialties_text((r.specialty, r.expires_on) for r in rows),
-               first.enterprise, first.credit_code, str(first.status),
+               words.specialties((r.specialty, r.expires_on) for r in rows),
+               first.enterprise, first.credit_code, words.status[first.status],
                first.first_registered_on]
     log.info("register export: %s registrations", count)
 

@@ -197,3 +197,14 @@ def test_the_buttons_follow_the_permission_not_the_role(app, login):
     assert "粤24420192020TESTa" in html  # the list itself is still there
     assert CSV_URL not in html and XLSX_URL not in html
     assert client.get(CSV_URL).status_code == 403
+
+
+def test_the_export_speaks_the_users_language(app, login):
+    client = login("reviewer")
+    client.get("/lang/en")
+    header, *rows = _csv_rows(client.get(CSV_URL))
+    assert header[:3] == ["Registration number", "Real name", "ID number"]
+    row = {r[0]: r for r in rows}["粤24420192020TESTa"]
+    assert row[4] == "建筑工程 until 2026-03-01" and row[7] == "Valid"
+    sheet_header, *_ = _xlsx_rows(client.get(XLSX_URL))
+    assert sheet_header[8].value == "First registered on"
