@@ -116,10 +116,15 @@ class Words:
 
 
 def register_rows(registration_ids) -> Iterator[list]:
-    """The export's rows as Python values (dates stay dates), streamed from the database."""
-    words = Words()
+    """The export's rows as Python values (dates stay dates), streamed from the database.
+    The query runs at once, not on the first row: a failure (a malformed filter, say) then
+    answers with an error page rather than a CSV cut short after its header."""
     result = db.session.execute(
         register_query(registration_ids).execution_options(yield_per=ROWS_PER_FETCH))
+    return _rows(result, Words())
+
+
+def _rows(result, words: Words) -> Iterator[list]:
     count = 0
     for _id, group in itertools.groupby(result, key=lambda row: row.id):
         rows = list(group)

@@ -208,3 +208,11 @@ def test_the_export_speaks_the_users_language(app, login):
     assert row[4] == "建筑工程 until 2026-03-01" and row[7] == "Valid"
     sheet_header, *_ = _xlsx_rows(client.get(XLSX_URL))
     assert sheet_header[8].value == "First registered on"
+
+
+def test_a_malformed_filter_gives_an_error_page_not_a_truncated_file(app, login):
+    """The list page fails on an unknown status too; the export must not answer with a
+    header-only CSV that looks like an empty register."""
+    response = login("reviewer").get(CSV_URL + "?_flt_0_status=bogus")
+    assert response.status_code >= 400
+    assert "attachment" not in response.headers.get("Content-Disposition", "")
