@@ -117,14 +117,12 @@ class Words:
 
 def register_rows(registration_ids) -> Iterator[list]:
     """The export's rows as Python values (dates stay dates), streamed from the database.
-    The query runs at once, not on the first row: a failure (a malformed filter, say) then
-    answers with an error page rather than a CSV cut short after its header."""
+    The query runs when the first row is asked for: Flask generates a streamed response
+    after the request's teardown has closed its database session, so the rows must be
+    read in the session of the generator's own context."""
+    words = Words()
     result = db.session.execute(
         register_query(registration_ids).execution_options(yield_per=ROWS_PER_FETCH))
-    return _rows(result, Words())
-
-
-def _rows(result, words: Words) -> Iterator[list]:
     count = 0
     for _id, group in itertools.groupby(result, key=lambda row: row.id):
         rows = list(group)
@@ -135,6 +133,13 @@ def _rows(result, words: Words) -> Iterator[list]:
                first.enterprise, first.credit_code, words.status[first.status],
                first.first_registered_on]
     log.info("register export: %s registrations", count)
+
+
+def check_filters(registration_ids) -> None:
+    """Run the filtered query once before a streamed response starts, so that a failing
+    filter answers with an error page, not with a CSV cut short after its header."""
+    db.session.execute(select(Registration.id).where(
+        Registration.id.in_(registration_ids.scalar_subquery())).limit(1))
 
 
 def headers() -> list[str]:
@@ -202,6 +207,7 @@ def _disposition(extension: str) -> str:
 
 def csv_response(registration_ids) -> Response:
     # Streamed: the first bytes leave while the database is still being read.
+    check_filters(registration_ids)
     chunks = csv_chunks(register_rows(registration_ids))
     return Response(stream_with_context(chunks), mimetype="text/csv",
                     headers={"Content-Disposition": _disposition("csv")})
