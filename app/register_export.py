@@ -21,7 +21,7 @@ from flask_appbuilder.widgets import ListWidget
 from flask_babel import get_translations, gettext
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from .enums import N_, RegistrationStatus
 from .extensions import db
@@ -33,6 +33,7 @@ from .models import (
     RegistrationSpecialty,
     Specialty,
 )
+from .scoping import acting_user
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def neutralised(text: str) -> str:
 
 
 # ---------------------------------------------------------------- the rows
-def register_query(registration_ids) -> select:
+def register_query(registration_ids) -> Select:
     """One row per registration and specialty, in registration order; `registration_ids`
     is the list page's filtered query of Registration.id."""
     return (
@@ -132,7 +133,9 @@ def register_rows(registration_ids) -> Iterator[list]:
                words.specialties((r.specialty, r.expires_on) for r in rows),
                first.enterprise, first.credit_code, words.status[first.status],
                first.first_registered_on]
-    log.info("register export: %s registrations", count)
+    # Who took how much personal data out of the register (AuditLog is not written yet).
+    user = acting_user()
+    log.info("register export by %s: %s registrations", user and user.username, count)
 
 
 def check_filters(registration_ids) -> None:
