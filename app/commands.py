@@ -1,5 +1,5 @@
 """Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`,
-`flask roster import`."""
+`flask roster import`, `flask registrations lapse`."""
 from __future__ import annotations
 
 import click
@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 roles_cli = AppGroup("roles", help="Roles and permissions.")
 demo_cli = AppGroup("demo", help="Demo data (development only).")
 roster_cli = AppGroup("roster", help="The qualification certificate roster.")
+registrations_cli = AppGroup("registrations", help="The registration register.")
 
 
 @roles_cli.command("sync")
@@ -112,7 +113,26 @@ def roster_import(file: str, dry_run: bool, max_errors: int) -> None:
         click.echo(_("Imported %(n)s rows in %(s).1f s.", n=report.imported, s=elapsed))
 
 
+@registrations_cli.command("lapse")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Judge expiry as of this date (YYYY-MM-DD); default: the server's date.")
+def registrations_lapse(today) -> None:
+    """Lapse every valid registration whose specialties have all expired (daily, by cron;
+    running it again changes nothing)."""
+    import datetime as dt
+
+    from flask_babel import gettext as _
+
+    from .lapse import lapse_expired
+
+    day = today.date() if today else dt.date.today()
+    report = lapse_expired(day)
+    click.echo(_("%(date)s: %(n)s registrations lapsed, %(voided)s certificates voided.",
+                 date=day.isoformat(), n=report.registrations, voided=report.certificates))
+
+
 def register(app) -> None:
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(roster_cli)
+    app.cli.add_command(registrations_cli)

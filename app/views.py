@@ -6,6 +6,8 @@ import logging
 
 from flask_appbuilder import IndexView, ModelRestApi, expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -52,6 +54,7 @@ from .models import (
     Specialty,
 )
 from .public_views import PublicVerificationView
+from .register_export import RegisterListWidget, csv_response, xlsx_response
 from .registry_views import MyQualificationCertificateView, RegistryEntryView
 from .roster_views import RosterImportView
 from .scoping import (
@@ -194,13 +197,34 @@ class RegistrationSpecialtyView(BaseView):
 
 class RegistrationAdminView(BaseView):
     datamodel = RegistryInterface(Registration)
-    base_permissions = READ
+    base_permissions = READ + ["can_export"]
     list_title = _l("Registration register")
     list_columns = ["number", "practitioner", "qualification", "enterprise", "status",
                     "first_registered_on"]
     show_columns = list_columns
     search_columns = ["number", "qualification", "enterprise", "status"]
     related_views = [RegistrationSpecialtyView]
+    list_widget = RegisterListWidget  # the list with export buttons
+
+    @expose("/export/csv")
+    @has_access
+    @permission_name("export")
+    def export_csv(self):
+        return csv_response(self._filtered_ids())
+
+    @expose("/export/xlsx")
+    @has_access
+    @permission_name("export")
+    def export_xlsx(self):
+        return xlsx_response(self._filtered_ids())
+
+    def _filtered_ids(self):
+        """The ids the list page shows for the same search arguments, without paging. A
+        Filters object of its own, as FAB's self._filters is shared between requests."""
+        filters = self.datamodel.get_filters(self.search_columns)
+        get_filter_args(filters)
+        query = self.datamodel.session.query(Registration.id)
+        return self.datamodel.apply_filters(query, filters.get_joined_filters(self._base_filters))
 
 
 class EmploymentAdminView(BaseView):

@@ -7,23 +7,28 @@ import hashlib
 
 import sqlalchemy as sa
 
+from app.dates import add_years
 from app.enums import (
     OPEN_APPLICATION_STATES,
     ApplicationState,
     ApplicationType,
     CertificateSource,
+    RegistrationStatus,
     VerificationStatus,
 )
 from app.extensions import db
 from app.identity import resident_id_check_char
 from app.models import (
     Application,
+    Certificate,
     Decision,
     Employment,
     Enterprise,
     Practitioner,
     QualificationCertificate,
     QualificationType,
+    Registration,
+    RegistrationSpecialty,
     StoredFile,
 )
 from app.security import ROLES
@@ -96,6 +101,30 @@ def put_application(person: Practitioner, enterprise: Enterprise | None, state: 
     db.session.add(item)
     db.session.commit()
     return item.id
+
+
+def put_registration(person: Practitioner, enterprise: Enterprise, expiries: list[dt.date], *,
+                     code="constructor", status=RegistrationStatus.valid,
+                     first_registered_on=dt.date(2020, 3, 1)) -> Registration:
+    """Set up a registration directly (test arrangement only) with one period per expiry, in
+    the qualification's specialties in order (one period without a specialty when it has
+    none), and a current certificate version."""
+    q = qualification(code)
+    registration = Registration(
+        number=f"TEST{person.id:04d}{q.id}{status.name[:2]}", practitioner_id=person.id,
+        qualification_id=q.id, enterprise_id=enterprise.id, status=status,
+        first_registered_on=first_registered_on)
+    db.session.add(registration)
+    db.session.flush()
+    specialties = q.specialties or [None]
+    for specialty, expires_on in zip(specialties, expiries, strict=False):
+        db.session.add(RegistrationSpecialty(
+            registration_id=registration.id, specialty_id=specialty.id if specialty else None,
+            registered_on=add_years(expires_on, -3), expires_on=expires_on))
+    db.session.add(Certificate(registration_id=registration.id, version=1, void=False,
+                               token=f"token-{registration.id}", usage_until=expiries[0]))
+    db.session.commit()
+    return registration
 
 
 FULL_PAYLOAD = {
