@@ -18,13 +18,14 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+
+from bench.scratch_db import scratch_postgres  # noqa: E402
 
 # Every demo registration expires within four years of the demo's fixed date, 2026-11-01.
 ALL_EXPIRED = "2031-01-01"
@@ -114,19 +115,9 @@ def main() -> None:
         os.environ.setdefault("INSTANCE_DIR", str(workdir))
         run("SQLite", f"sqlite:///{workdir / 'bench.db'}", workdir, args.registrations)
 
-        server = os.environ.get("DATABASE_URL", "")
-        if server.startswith("postgresql"):
-            name = f"register_bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            try:
-                run("PostgreSQL", server.rsplit("/", 1)[0] + "/" + name, workdir,
-                    args.registrations)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+        with scratch_postgres("register_bench") as url:
+            if url is not None:
+                run("PostgreSQL", url, workdir, args.registrations)
 
 
 if __name__ == "__main__":

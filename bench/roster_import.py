@@ -16,7 +16,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from app.demo import CITIES, GIVEN, SURNAMES, make_resident_id  # noqa: E402
+from bench.scratch_db import scratch_postgres  # noqa: E402
 
 # name, specialties (empty: none), as in migrations/versions/0002_qualification_data.py
 QUALIFICATIONS = [
@@ -142,18 +142,9 @@ def main() -> None:
 
         run("SQLite", f"sqlite:///{workdir / 'bench.db'}", workdir, files)
 
-        server = os.environ.get("DATABASE_URL", "")
-        if server.startswith("postgresql"):
-            name = f"roster_bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            try:
-                run("PostgreSQL", server.rsplit("/", 1)[0] + "/" + name, workdir, files)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+        with scratch_postgres("roster_bench") as url:
+            if url is not None:
+                run("PostgreSQL", url, workdir, files)
 
 
 if __name__ == "__main__":
