@@ -17,7 +17,8 @@ from xhtml2pdf import pisa
 from . import storage
 from .certificate_images import development_seal_png, qr_png, watermark_jpeg
 from .certificate_signing import sign
-from .models import Certificate
+from .extensions import db
+from .models import Certificate, StoredFile
 
 ASSETS = Path(__file__).resolve().parent / "certificate_assets"
 
@@ -96,9 +97,6 @@ def signed_pdf(certificate: Certificate) -> bytes:
     """The signed PDF of this version, rendered once and then kept in storage, so every
     download of a version is the same document."""
     if certificate.pdf_id is not None:
-        from .extensions import db
-        from .models import StoredFile
-
         return storage.load(db.session.get(StoredFile, certificate.pdf_id))
     pdf = sign(render(certificate))
     certificate.pdf_id = storage.save(pdf, "application/pdf").id
