@@ -22,6 +22,7 @@ from .certificate_signing import check
 from .certificates import CertificateBlocked, certificate_for_download
 from .extensions import db
 from .models import Certificate, Registration
+from .public_views import PublicVerificationView
 from .scoping import current_practitioner_id
 from .view_base import READ, BaseView, RegistryInterface
 
@@ -81,6 +82,7 @@ class CertificateFileCheckView(PlainView):
 
     route_base = "/verify/file"
     default_view = "index"
+    limits = PublicVerificationView.limits  # the same budget per client address
 
     @expose("/", methods=["GET", "POST"])
     def index(self):

@@ -199,6 +199,7 @@ def test_rate_limit_per_client_address(app, client, holder):
     assert client.get("/verify/unknown").status_code == 429  # unknown tokens count the same
     form = {"real_name": holder.person.real_name, "number": holder.registration.number}
     assert [client.post("/verify/", data=form).status_code for _ in range(4)] == [200] * 3 + [429]
+    assert [client.get("/verify/file/").status_code for _ in range(4)] == [200] * 3 + [429]
     other = client.get(f"/verify/{token}", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 200
     assert client.get("/").status_code == 200  # only the verification pages are limited
