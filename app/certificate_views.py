@@ -60,7 +60,8 @@ class MyRegistrationView(BaseView):
 
 
 class CertificateFileForm(FlaskForm):
-    file = FileField(_l("Certificate PDF"), validators=[FileRequired()])
+    file = FileField(_l("Certificate PDF"),
+                     validators=[FileRequired(_l("Choose the certificate PDF file."))])
 
 
 PROBLEMS = {

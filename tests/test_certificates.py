@@ -172,6 +172,7 @@ def test_the_public_file_check_says_valid_or_altered(holder, client):
     assert "签名后被修改" in _check_page(client, _painted_over(pdf))
     assert "没有数字签名" in _check_page(client, _unsigned_pdf())
     assert "不是可读的PDF" in _check_page(client, b"not a pdf at all")
+    assert "请选择电子证书PDF文件" in client.post("/verify/file/", data={}).get_data(as_text=True)
 
 
 def _unsigned_pdf() -> bytes:
