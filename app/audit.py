@@ -17,7 +17,7 @@ import re
 
 from flask import current_app, g, has_request_context, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import inspect
+from sqlalchemy import delete, inspect, text
 
 from .enums import AuditResult
 from .extensions import db
@@ -201,3 +201,29 @@ class AuditedLogins:
 def _record_delete(item, pk) -> None:
     record("delete", object_type=object_type_of(item), object_id=pk,
            detail={"name": _cut(str(item), 200)})
+
+
+# ---------------------------------------------------------------- retention
+MIN_RETENTION_DAYS = 180  # logs are kept at least six months (网络安全法 第二十一条)
+
+
+class RetentionTooShort(ValueError):
+    pass
+
+
+def purge(retention_days: int, now: dt.datetime | None = None) -> int:
+    """Delete audit rows older than `retention_days`; return how many. On PostgreSQL the
+    append-only trigger lets a DELETE through only in a transaction that has set
+    registry.audit_purge (SET LOCAL ends with the transaction, so nothing else inherits it)."""
+    if retention_days < MIN_RETENTION_DAYS:
+        raise RetentionTooShort(retention_days)
+    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=retention_days)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL registry.audit_purge = 'on'"))
+    deleted = db.session.execute(
+        delete(AuditLog).where(AuditLog.created_at < cutoff)
+        .execution_options(synchronize_session=False)).rowcount
+    record("audit_purge", object_type="AuditLog",
+           detail={"deleted": deleted, "before": cutoff, "retention_days": retention_days})
+    db.session.commit()
+    return deleted
