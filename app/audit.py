@@ -17,7 +17,8 @@ import re
 
 from flask import current_app, g, has_request_context, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import delete, inspect, text
+from sqlalchemy import delete, event, inspect, text
+from sqlalchemy.orm import Session
 
 from .enums import AuditResult
 from .extensions import db
@@ -71,9 +72,63 @@ def scrub(value):
 
 
 def changes(item) -> dict:
-    """{column: {"old", "new"}} of what the session would write for `item`, read from
-    SQLAlchemy's attribute history; call it before the commit (which clears the history).
-    Secret columns are named as changed but without their values."""
+    """{column: {"old", "new"}} of what changed on `item` in this transaction: what earlier
+    flushes wrote (kept by _remember_flushed_changes, since a flush clears SQLAlchemy's
+    attribute history and any query in a view's pre_update may autoflush) and what the
+    session would write now. Call it before the commit. Secret columns are named as
+    changed but without their values."""
+    earlier = object_session_changes(item)
+    combined = {**earlier, **_merge(earlier, _pending_changes(item))}
+    # A value changed and changed back is no change.
+    return {key: change for key, change in combined.items()
+            if not ("old" in change and change["old"] == change["new"])}
+
+
+def object_session_changes(item) -> dict:
+    """What earlier flushes of this transaction changed on `item`."""
+    session = inspect(item).session
+    if session is None:
+        return {}
+    return session.info.get(FLUSHED, {}).get(id(item), {}).copy()
+
+
+FLUSHED = "audit_flushed_changes"
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_flushed_changes(session, _flush_context, _instances) -> None:
+    kept = session.info.setdefault(FLUSHED, {})
+    for item in session.dirty:
+        if isinstance(item, AuditLog):
+            continue
+        diff = _pending_changes(item)
+        if diff:
+            before = kept.get(id(item), {})
+            kept[id(item)] = {**before, **_merge(before, diff)}
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flushed_changes(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: commit or rollback
+        session.info.pop(FLUSHED, None)
+
+
+def _merge(before: dict, now: dict) -> dict:
+    merged = {}
+    for key, change in now.items():
+        first = before.get(key)
+        if first and "old" in first and "old" in change:
+            merged[key] = {"old": first["old"], "new": change["new"]}
+        elif first and "added" in first and "added" in change:
+            merged[key] = {"added": first["added"] + change["added"],
+                           "removed": first["removed"] + change["removed"]}
+        else:
+            merged[key] = change
+    return merged
+
+
+def _pending_changes(item) -> dict:
+    """What the session would write for `item` now, from SQLAlchemy's attribute history."""
     found = {}
     for attr in inspect(item).attrs:
         history = attr.history
