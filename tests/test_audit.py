@@ -280,3 +280,18 @@ def test_a_transition_undone_by_its_effects_leaves_no_success_row(app, login):
     assert state_of(app_id) == S.pending_decision
     [row] = _rows("transition:approve")
     assert (row.result, row.detail["status"]) == (AuditResult.denied, 409)
+
+
+def test_an_account_with_audit_rows_is_kept_on_postgresql(app, login, backend):
+    """The rows point at the account: PostgreSQL refuses to delete it (disable it instead);
+    SQLite, without foreign keys enforced, deletes it, and the deletion is recorded."""
+    login("prac_b")  # a login row now points at prac_b
+    user_id = app.appbuilder.sm.find_user(username="prac_b").id
+    login("sysadmin").post(f"/users/delete/{user_id}")
+    db.session.expire_all()
+    kept = app.appbuilder.sm.find_user(username="prac_b") is not None
+    deletions = _rows("delete", object_type="User")
+    if backend == "postgresql":
+        assert kept and deletions == []
+    else:
+        assert not kept and [r.object_id for r in deletions] == [str(user_id)]
