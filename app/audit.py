@@ -26,6 +26,7 @@ from .models import AuditLog
 
 SECRET_KEY = re.compile(r"pass(word|wd)?|token|secret|api_?key|hash|otp", re.IGNORECASE)
 MAX_TEXT = 500  # a value longer than this is cut: the log says what changed, not the file
+FLUSHED = "audit_flushed_changes"  # session.info key: changes already flushed, per object
 
 
 def record(action: str, *, object_type: str | None = None, object_id=None,
@@ -90,9 +91,6 @@ def object_session_changes(item) -> dict:
     if session is None:
         return {}
     return session.info.get(FLUSHED, {}).get(id(item), {}).copy()
-
-
-FLUSHED = "audit_flushed_changes"
 
 
 @event.listens_for(Session, "before_flush")
