@@ -128,3 +128,7 @@ STORAGE_FOLDER = Path(os.environ.get("STORAGE_FOLDER", INSTANCE_DIR / "files"))
 
 # Demo accounts exist only outside production; their passwords are generated per install.
 DEMO_ACCOUNTS_FILE = INSTANCE_DIR / "demo-accounts.txt"
+
+# How long audit rows are kept: `flask audit purge` (daily, by cron) deletes older ones.
+# Six months is the legal minimum (网络安全法 第二十一条), so less than 180 days is refused.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "183"))

@@ -17,6 +17,7 @@ from flask_wtf.file import FileField, FileRequired
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from .audit import record
 from .certificate_pdf import signed_pdf
 from .certificate_signing import check
 from .certificates import CertificateBlocked, certificate_for_download
@@ -52,6 +53,8 @@ class MyRegistrationView(BaseView):
             db.session.rollback()
             flash(str(blocked), "warning")
             return redirect(url_for(".list"))
+        record("certificate_download", object_type="Certificate", object_id=current.id,
+               detail={"registration": registration.number, "version": current.version})
         db.session.commit()
         filename = f"certificate-{registration.number}-v{current.version}.pdf"
         return Response(pdf, mimetype="application/pdf", headers={

@@ -1,5 +1,5 @@
 """Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`,
-`flask roster import`, `flask registrations lapse`."""
+`flask roster import`, `flask registrations lapse`, `flask audit purge`."""
 from __future__ import annotations
 
 import click
@@ -10,6 +10,7 @@ roles_cli = AppGroup("roles", help="Roles and permissions.")
 demo_cli = AppGroup("demo", help="Demo data (development only).")
 roster_cli = AppGroup("roster", help="The qualification certificate roster.")
 registrations_cli = AppGroup("registrations", help="The registration register.")
+audit_cli = AppGroup("audit", help="The audit trail.")
 
 
 @roles_cli.command("sync")
@@ -131,8 +132,26 @@ def registrations_lapse(today) -> None:
                  date=day.isoformat(), n=report.registrations, voided=report.certificates))
 
 
+@audit_cli.command("purge")
+def audit_purge() -> None:
+    """Delete audit rows older than AUDIT_RETENTION_DAYS (at least 180; daily, by cron)."""
+    from flask_babel import gettext as _
+
+    from .audit import MIN_RETENTION_DAYS, RetentionTooShort, purge
+
+    days = current_app.config["AUDIT_RETENTION_DAYS"]
+    try:
+        deleted = purge(days)
+    except RetentionTooShort:
+        raise click.ClickException(_(
+            "AUDIT_RETENTION_DAYS=%(days)s is refused: audit records are kept at least "
+            "%(min)s days.", days=days, min=MIN_RETENTION_DAYS)) from None
+    click.echo(_("%(n)s audit records older than %(days)s days deleted.", n=deleted, days=days))
+
+
 def register(app) -> None:
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(registrations_cli)
+    app.cli.add_command(audit_cli)

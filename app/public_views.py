@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from .audit import record as audit_record
+from .enums import AuditResult
 from .labels import COLUMN_LABELS as L
 from .public_record import (
     certificate_by_token,
@@ -43,6 +45,13 @@ def _public(body: str, status: int = 200):
     return body, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
 
 
+def _audit_lookup(action: str, object_type: str, object_id, found: bool) -> None:
+    """Who looked whose record up, from where. What was typed (a name, a token) is not
+    kept: only whether it matched and which record."""
+    audit_record(action, object_type=object_type, object_id=object_id, commit=True,
+                 result=AuditResult.success if found else AuditResult.failure)
+
+
 class PublicVerificationView(BaseView):
     """Public pages: no permission, by design (anyone may check a certificate). FAB applies
     `limits` to the view's blueprint: each of its pages counts per client address."""
@@ -60,6 +69,8 @@ class PublicVerificationView(BaseView):
             registration = registration_by_name_and_number(form.real_name.data, form.number.data)
             if registration is not None:
                 record = public_record(registration, dt.date.today())
+            _audit_lookup("verify_lookup", "Registration", registration and registration.id,
+                          found=registration is not None)
         return _public(self.render_template(
             "verify_query.html", form=form, record=record, searched=searched,
             title=_l("Registration lookup")))
@@ -69,6 +80,8 @@ class PublicVerificationView(BaseView):
     @expose("/<path:token>")
     def certificate(self, token: str):
         certificate = certificate_by_token(token)
+        _audit_lookup("verify_certificate", "Certificate", certificate and certificate.id,
+                      found=certificate is not None)
         if certificate is None:
             return _public(self.render_template(
                 "verify_unknown.html", title=_l("Certificate not found")), 404)

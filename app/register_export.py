@@ -16,13 +16,14 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 import openpyxl
-from flask import Response, request, send_file, stream_with_context, url_for
+from flask import Response, has_request_context, request, send_file, stream_with_context, url_for
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import get_translations, gettext
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, select
 
+from .audit import record
 from .enums import N_, RegistrationStatus
 from .extensions import db
 from .models import (
@@ -133,9 +134,12 @@ def register_rows(registration_ids) -> Iterator[list]:
                words.specialties((r.specialty, r.expires_on) for r in rows),
                first.enterprise, first.credit_code, words.status[first.status],
                first.first_registered_on]
-    # Who took how much personal data out of the register (AuditLog is not written yet).
+    # Who took how much personal data out of the register: written once the last row is
+    # out, in this generator's own session (see above).
     user = acting_user()
     log.info("register export by %s: %s registrations", user and user.username, count)
+    record("register_export", object_type="Registration", actor=user, commit=True,
+           detail={"rows": count, "filters": export_filters()})
 
 
 def check_filters(registration_ids) -> None:
@@ -230,10 +234,16 @@ def xlsx_response(registration_ids) -> Response:
 
 
 # ---------------------------------------------------------------- the buttons on the list
+def export_filters() -> dict[str, list[str]]:
+    """The list page's current search filters (FAB's _flt_ arguments)."""
+    if not has_request_context():
+        return {}
+    return {key: request.args.getlist(key) for key in request.args if key.startswith("_flt_")}
+
+
 def export_url(endpoint: str) -> str:
-    """The export route with the list page's current filters (FAB's _flt_ arguments)."""
-    filters = {key: request.args.getlist(key) for key in request.args if key.startswith("_flt_")}
-    return url_for(endpoint, **filters)
+    """The export route with the list page's current filters."""
+    return url_for(endpoint, **export_filters())
 
 
 class RegisterListWidget(ListWidget):

@@ -12,6 +12,7 @@ from flask import abort
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
+from .audit import AuditedLogins, AuditedSecurityViews
 from .workflow import WORKFLOW_PERMISSION_VIEW, permissions_for
 
 READ = ("can_list", "can_show")
@@ -215,27 +216,27 @@ class UnknownActionIs404:
 
 
 # Same class names as FAB's, so the permission names stay FAB's.
-class UserDBModelView(UnknownActionIs404, fab_views.UserDBModelView):
+class UserDBModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserDBModelView):
     pass
 
 
-class RoleModelView(UnknownActionIs404, fab_views.RoleModelView):
+class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleModelView):
     pass
 
 
-class PermissionModelView(UnknownActionIs404, fab_views.PermissionModelView):
+class PermissionModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionModelView):
     pass
 
 
-class ViewMenuModelView(UnknownActionIs404, fab_views.ViewMenuModelView):
+class ViewMenuModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.ViewMenuModelView):
     pass
 
 
-class PermissionViewModelView(UnknownActionIs404, fab_views.PermissionViewModelView):
+class PermissionViewModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionViewModelView):
     pass
 
 
-class UserGroupModelView(UnknownActionIs404, fab_views.UserGroupModelView):
+class UserGroupModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserGroupModelView):
     pass
 
 
@@ -245,7 +246,7 @@ class AuthDBView(fab_views.AuthDBView):
     login_template = "login.html"
 
 
-class RegistrySecurityManager(SecurityManager):
+class RegistrySecurityManager(AuditedLogins, SecurityManager):
     """FAB's SQLA security manager; account protection hooks are added here (issue 6)."""
 
     authdbview = AuthDBView

@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from .audit import record
 from .deadlines import deadline_for
 from .effects import EffectRefused, apply_approval
-from .enums import ApplicationState
+from .enums import ApplicationState, AuditResult
 from .extensions import db
 from .models import Application, Decision
 from .rules import run_prechecks
@@ -147,7 +148,23 @@ def _validate(transition: Transition, payload: Payload) -> None:
         raise Invalid(_("The action could not be done; please check the form."), errors)
 
 
+# Refusals that say someone tried what they may not (or no longer) do: each gets an audit
+# row. A form error (422) is not an attempt on the application and is not recorded.
+AUDITED_REFUSALS = (NotFound, Forbidden, Conflict)
+
+
 def fire(pk: int, name: str, user, payload: Payload, today: dt.date | None = None) -> Decision:
+    try:
+        return _fire(pk, name, user, payload, today)
+    except AUDITED_REFUSALS as refused:
+        db.session.rollback()  # the refused attempt's row stands alone
+        record(f"transition:{name}", object_type="Application", object_id=pk,
+               result=AuditResult.denied, actor=user, commit=True,
+               detail={"status": refused.status, "message": str(refused.message)})
+        raise
+
+
+def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> Decision:
     today = today or dt.date.today()
     transition = BY_NAME.get(name)
     if transition is None:
@@ -186,6 +203,9 @@ def fire(pk: int, name: str, user, payload: Payload, today: dt.date | None = Non
         to_state=transition.target, actor_id=user.id, actor_role=ROLES[transition.role].name,
         reason=payload.reason or None, items=payload.items or None)
     db.session.add(decision)
+    record(f"transition:{transition.name}", object_type="Application", object_id=app.id,
+           actor=user, detail={"from": from_state, "to": transition.target,
+                               "reason": payload.reason or None})
     try:
         if transition.target == ApplicationState.approved:
             apply_approval(app, today)

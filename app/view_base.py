@@ -6,12 +6,12 @@ from flask import g
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import LazyString, gettext
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 
+from .audit import AuditedInterface
 from .enums import N_, LabeledEnum
 from .labels import COLUMN_LABELS
 from .scoping import ScopedModelView
@@ -44,9 +44,9 @@ def translate_enum_fields(form_class) -> None:
             setattr(form_class, name, field)
 
 
-class RegistryInterface(SQLAInterface):
-    """FAB's data interface, except that a failed insert never shows the database's own text
-    (FAB flashes str() of the error, which carries the SQL statement)."""
+class RegistryInterface(AuditedInterface):
+    """FAB's data interface, audited (app/audit.py), except that a failed insert never shows
+    the database's own text (FAB flashes str() of the error, which carries the SQL statement)."""
 
     def add(self, item, commit: bool = True) -> None:
         try:

@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from markupsafe import Markup, escape
 
+from .audit import record
 from .deadlines import working_days_between
 from .effects import CORRECTABLE_FIELDS, IMAGE_COLUMNS
+from .enums import AuditResult
 from .labels import COLUMN_LABELS
 from .rules import run_prechecks
 from .scoping import acting_user
@@ -77,6 +79,16 @@ def _route_for(transition):
     return expose(f"/<int:pk>/{transition.name}", methods=["POST"])(route)
 
 
+def _refused_by_permission(self):
+    """FAB's permission check answers 403 before fire() is reached: record that attempt
+    like the ones fire() refuses (app/transitions.py)."""
+    name = (request.endpoint or "").rsplit(".fire_", 1)[-1]
+    record(f"transition:{name}", object_type="Application",
+           object_id=(request.view_args or {}).get("pk"), result=AuditResult.denied,
+           detail={"status": 403}, commit=True)
+    return BaseApi.response_403(self)
+
+
 WorkflowApi = type("WorkflowApi", (BaseApi,), {
     "__doc__": "POST /api/v1/application/<id>/<transition>: one route per transition.",
     "resource_name": "application",
@@ -84,6 +96,7 @@ WorkflowApi = type("WorkflowApi", (BaseApi,), {
     "allow_browser_login": True,
     "openapi_spec_tag": "Application workflow",
     "base_permissions": [f"can_{t.permission}" for t in TRANSITIONS],
+    "response_403": _refused_by_permission,
     **{f"fire_{t.name}": _route_for(t) for t in TRANSITIONS},
 })
 
