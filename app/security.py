@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort
+from flask import abort, current_app
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
 
 from .workflow import WORKFLOW_PERMISSION_VIEW, permissions_for
 
@@ -243,6 +245,9 @@ class AuthDBView(fab_views.AuthDBView):
     """FAB's password login page with the ways in for people who have no account yet."""
 
     login_template = "login.html"
+    # One message for an unknown user, a wrong password and a locked account: the login
+    # page must not tell which accounts exist or are locked.
+    invalid_login_message = _l("Wrong user name or password, or the account is temporarily locked.")
 
 
 class RegistrySecurityManager(SecurityManager):
@@ -257,3 +262,29 @@ class RegistrySecurityManager(SecurityManager):
     groupmodelview = UserGroupModelView
     # FAB's user statistics chart loads Google Charts from the internet.
     userstatschartview = None
+
+    # ------------------------------------------------------------ login lockout (issue 6)
+
+    def auth_user_db(self, username, password):
+        """FAB's password check, refused outright while the account is locked. A locked
+        account still costs one password hash, as FAB spends one on unknown users, so the
+        answer takes as long whichever way it fails."""
+        from . import lockout
+
+        candidate = self._login_candidate(username)
+        if candidate is not None and lockout.is_locked(candidate.id):
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
+                                password or "")
+            return None
+        user = super().auth_user_db(username, password)
+        if user is not None:
+            lockout.record_success(user.id)
+        elif candidate is not None:
+            lockout.record_failure(candidate.id)
+        return user
+
+    def _login_candidate(self, username):
+        """The account a login names, found the way FAB finds it (user name, then e-mail)."""
+        if not username:
+            return None
+        return self.find_user(username=username) or self.find_user(email=username)

@@ -1,0 +1,138 @@
+"""Account protection (issue 6): login lockout, rate limits, password rules, sessions and
+security headers. The clock of app/lockout.py is replaced to move time on (a frozen clock,
+not a stand-in for the rules under test)."""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+
+import pytest
+
+from app import create_app, lockout
+from app.security import AuthDBView
+from tests import people
+from tests.conftest import FreshContextClient, app_config
+
+WRONG = "Wrong-Passw0rd!"
+START = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """clock.now is what app.lockout.now answers; move it with clock.now += timedelta."""
+
+    class Clock:
+        now = START
+
+    monkeypatch.setattr(lockout, "now", lambda: Clock.now)
+    return Clock
+
+
+def _login(client, username, password):
+    """POST the login form; returns (logged in?, the message flashed)."""
+    response = client.post("/login/", data={"username": username, "password": password})
+    with client.session_transaction() as session:
+        flashes = session.pop("_flashes", [])
+        logged_in = "_user_id" in session
+    assert response.status_code == 302
+    return logged_in, [message for _category, message in flashes]
+
+
+def _api_login(client, username, password):
+    return client.post("/api/v1/security/login", json={
+        "username": username, "password": password, "provider": "db"}).status_code
+
+
+# ---------------------------------------------------------------- lockout
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(app, clock):
+    client = app.test_client()
+    for _ in range(4):
+        assert _login(client, "prac_a", WRONG)[0] is False
+    assert _login(client, "prac_a", people.PASSWORD)[0] is True  # 4 failures: not yet locked
+    client = app.test_client()
+    for _ in range(5):
+        _login(client, "prac_a", WRONG)
+    assert _login(client, "prac_a", people.PASSWORD)[0] is False
+    assert _login(app.test_client(), "prac_b", people.PASSWORD)[0] is True  # others unaffected
+
+
+def test_the_lock_ends_after_the_period(app, clock):
+    client = app.test_client()
+    for _ in range(5):
+        _login(client, "prac_a", WRONG)
+    clock.now = START + dt.timedelta(minutes=14, seconds=59)
+    assert _login(client, "prac_a", people.PASSWORD)[0] is False
+    clock.now = START + dt.timedelta(minutes=15, seconds=1)
+    assert _login(client, "prac_a", people.PASSWORD)[0] is True
+
+
+def test_the_same_message_for_unknown_user_wrong_password_and_locked_account(app, clock):
+    client = app.test_client()
+    unknown = _login(client, "nobody_here", WRONG)[1]
+    wrong = _login(client, "prac_a", WRONG)[1]
+    for _ in range(4):
+        _login(client, "prac_a", WRONG)
+    locked = _login(client, "prac_a", people.PASSWORD)[1]
+    with app.test_request_context():
+        expected = [str(AuthDBView.invalid_login_message)]
+    assert unknown == wrong == locked == expected
+
+
+def test_the_api_login_is_locked_too(app, clock):
+    client = app.test_client()
+    assert _api_login(client, "prac_a", people.PASSWORD) == 200
+    for _ in range(5):
+        assert _api_login(client, "prac_a", WRONG) == 401
+    assert _api_login(client, "prac_a", people.PASSWORD) == 401
+    clock.now = START + dt.timedelta(minutes=16)
+    assert _api_login(client, "prac_a", people.PASSWORD) == 200
+
+
+def _median_seconds(client, username, times=7):
+    spent = []
+    for _ in range(times):
+        began = time.perf_counter()
+        _login(client, username, WRONG)
+        spent.append(time.perf_counter() - began)
+    return statistics.median(spent)
+
+
+def test_an_unknown_user_is_answered_as_slowly_as_a_wrong_password(app):
+    app.config["LOGIN_MAX_FAILURES"] = 1000  # keep the account unlocked while timing
+    client = app.test_client()
+    _median_seconds(client, "prac_a", times=2)  # warm up
+    unknown = _median_seconds(client, "nobody_here")
+    wrong = _median_seconds(client, "prac_a")
+    # Both spend one password hash (tens of milliseconds); without FAB's dummy hash for
+    # unknown users they would differ by all of it.
+    assert abs(unknown - wrong) <= max(0.5 * wrong, 0.03), (unknown, wrong)
+
+
+# ---------------------------------------------------------------- rate limits
+
+def _app_with(app, **settings):
+    """A second app on the test's database, for settings FAB reads only when it builds
+    the app (the login rate limit)."""
+    config = app_config(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DEMO_ACCOUNTS_FILE"].parent)
+    other = create_app({**config, **settings})
+    other.test_client_class = FreshContextClient
+    return other
+
+
+def test_login_is_rate_limited_per_address(app):
+    limited = _app_with(app, AUTH_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    codes = [client.post("/login/", data={"username": "prac_a", "password": WRONG}).status_code
+             for _ in range(4)]
+    assert codes == [302, 302, 302, 429]
+    assert client.get("/login/").status_code == 200  # showing the form is not counted
+
+
+def test_sign_up_is_rate_limited_per_address(app, client):
+    app.config["SIGNUP_RATE_LIMIT"] = "2 per minute"
+    form = {"real_name": "张三", "id_number": "1", "phone": "1", "password": "x", "confirm": "x"}
+    codes = [client.post("/signup/", data=form).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert client.get("/signup/").status_code == 200
