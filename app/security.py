@@ -218,7 +218,32 @@ class UnknownActionIs404:
 
 # Same class names as FAB's, so the permission names stay FAB's.
 class UserDBModelView(UnknownActionIs404, fab_views.UserDBModelView):
-    pass
+    def post_add(self, item):
+        from .password_change import require_change
+
+        require_change(item.id)  # the administrator chose it: the user must replace it
+
+
+class ResetPasswordView(fab_views.ResetPasswordView):
+    """An administrator resets someone's password: that person must then choose their own."""
+
+    def form_post(self, form):
+        from flask import request
+
+        from .password_change import require_change
+
+        super().form_post(form)
+        require_change(request.args.get("pk"))
+
+
+class ResetMyPasswordView(fab_views.ResetMyPasswordView):
+    def form_post(self, form):
+        from flask import g
+
+        from .password_change import changed
+
+        super().form_post(form)
+        changed(g.user.id)
 
 
 class RoleModelView(UnknownActionIs404, fab_views.RoleModelView):
@@ -255,6 +280,8 @@ class RegistrySecurityManager(SecurityManager):
 
     authdbview = AuthDBView
     userdbmodelview = UserDBModelView
+    resetpasswordview = ResetPasswordView
+    resetmypasswordview = ResetMyPasswordView
     rolemodelview = RoleModelView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView

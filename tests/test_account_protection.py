@@ -136,3 +136,78 @@ def test_sign_up_is_rate_limited_per_address(app, client):
     codes = [client.post("/signup/", data=form).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert client.get("/signup/").status_code == 200
+
+
+# ---------------------------------------------------------------- password rules
+
+@pytest.mark.parametrize("password, missing", [
+    ("Ab1!xyz", "at least 8 characters"),           # too short
+    ("ABCDEFG1!", None),                             # no lower case: three classes remain
+    ("abcdefgh1", "three of"),                       # lower case and digits only
+    ("ABCDEFGH!", "three of"),                       # capitals and symbols only
+    ("abcdefgH", "three of"),                        # no digits, no symbols
+    ("12345678!", "three of"),                       # digits and symbols only
+    ("Woaini1314", "commonly used"),                 # on the common list, any case
+    ("P@ssw0rd2025", "commonly used"),
+    ("Zt7-kqv-Rb", None),
+])
+def test_password_rules(app, password, missing):
+    from flask_babel import force_locale
+
+    from app.passwords import problems
+
+    with app.test_request_context(), force_locale("en"):
+        found = problems(password)
+    if missing is None:
+        assert found == []
+    else:
+        assert any(missing in text for text in found), found
+
+
+def test_the_common_list_is_large_and_lower_case():
+    from app.passwords import common_passwords
+
+    listed = common_passwords()
+    assert len(listed) > 2000 and all(p == p.lower() for p in listed)
+
+
+NEW_USER = {"first_name": "新", "last_name": "用户", "username": "newclerk", "active": "y",
+            "email": "newclerk@test.invalid"}
+
+
+def _role_id(app, role_key):
+    from app.security import ROLES
+
+    return str(app.appbuilder.sm.find_role(ROLES[role_key].name).id)
+
+
+def test_fab_user_add_form_applies_the_password_rules(app, login):
+    sysadmin = login("sysadmin")
+    weak = {**NEW_USER, "roles": _role_id(app, "reviewer"),
+            "password": "abcdefgh1", "conf_password": "abcdefgh1"}
+    page = sysadmin.post("/users/add", data=weak)
+    assert page.status_code == 200 and app.appbuilder.sm.find_user(username="newclerk") is None
+
+
+def test_an_account_made_by_an_administrator_must_change_its_password_first(app, login):
+    sysadmin = login("sysadmin")
+    chosen = "Chosen-2026x"
+    sysadmin.post("/users/add", data={**NEW_USER, "roles": _role_id(app, "reviewer"),
+                                      "password": chosen, "conf_password": chosen})
+    assert app.appbuilder.sm.find_user(username="newclerk") is not None
+    clerk = app.test_client()
+    assert _login(clerk, "newclerk", chosen)[0] is True
+    for path in ("/", "/acceptancequeueview/list/", "/users/userinfo/"):
+        answer = clerk.get(path)
+        assert answer.status_code == 302 and "/resetmypassword/form" in answer.location, path
+    assert clerk.get("/resetmypassword/form").status_code == 200
+    weak = clerk.post("/resetmypassword/form", data={"password": "abc", "conf_password": "abc"})
+    assert weak.status_code == 200 and clerk.get("/").status_code == 302  # still required
+    mine = "Mine-2026-own"
+    clerk.post("/resetmypassword/form", data={"password": mine, "conf_password": mine})
+    assert clerk.get("/acceptancequeueview/list/").status_code == 200
+    assert _login(app.test_client(), "newclerk", mine)[0] is True
+
+
+def test_signed_up_and_fixture_accounts_are_not_asked_to_change(app, login):
+    assert login("prac_a").get("/").status_code == 200
