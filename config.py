@@ -89,6 +89,12 @@ WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
+# Sessions end after this long without a request, and this long after login whatever the
+# activity (app/sessions.py); the cookie itself expires with the idle time.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", 12))
+PERMANENT_SESSION_LIFETIME = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
+SESSION_REFRESH_EACH_REQUEST = True
 
 # Time limits in working days (domain.md section 6) and the working calendar.
 ACCEPTANCE_WORKING_DAYS = int(os.environ.get("ACCEPTANCE_WORKING_DAYS", 5))

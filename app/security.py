@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort, current_app
+from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
@@ -273,6 +274,17 @@ class AuthDBView(fab_views.AuthDBView):
     # One message for an unknown user, a wrong password and a locked account: the login
     # page must not tell which accounts exist or are locked.
     invalid_login_message = _l("Wrong user name or password, or the account is temporarily locked.")
+
+    @expose("/logout/")
+    def logout(self):
+        """Logging out ends every session of the account, copies of the cookie included."""
+        from flask_login import current_user
+
+        from .sessions import end_all_sessions
+
+        if current_user.is_authenticated:
+            end_all_sessions(current_user.id)
+        return super().logout()
 
 
 class RegistrySecurityManager(SecurityManager):

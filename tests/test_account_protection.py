@@ -211,3 +211,70 @@ def test_an_account_made_by_an_administrator_must_change_its_password_first(app,
 
 def test_signed_up_and_fixture_accounts_are_not_asked_to_change(app, login):
     assert login("prac_a").get("/").status_code == 200
+
+
+# ---------------------------------------------------------------- sessions
+
+def _signed_in(client) -> bool:
+    """The list of own applications answers 200 when signed in, a redirect to login else."""
+    return client.get("/myapplicationview/list/").status_code == 200
+
+
+def test_a_session_ends_after_30_idle_minutes_but_not_while_in_use(app, clock, login):
+    client = login("prac_a")
+    for minutes in (29, 58, 87):  # a request every 29 minutes keeps it alive
+        clock.now = START + dt.timedelta(minutes=minutes)
+        assert _signed_in(client)
+    clock.now = START + dt.timedelta(minutes=87 + 31)
+    assert not _signed_in(client)
+    assert not _signed_in(client)  # and it stays ended
+
+
+def test_a_session_ends_12_hours_after_login_however_busy(app, clock, login):
+    client = login("prac_a")
+    for step in range(1, 27):  # 29 * 25 minutes is past 12 hours
+        clock.now = START + dt.timedelta(minutes=29 * step)
+        alive = _signed_in(client)
+        assert alive == (29 * step <= 12 * 60), step
+
+
+def test_logging_out_ends_copies_of_the_session_cookie_too(app, login):
+    client = login("prac_a")
+    with client.session_transaction() as session:
+        copied = dict(session)
+    client.get("/logout/")
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(copied)
+    assert not _signed_in(thief)
+    assert _signed_in(login("prac_a"))  # a new login works
+
+
+def test_a_disabled_account_is_logged_out_on_its_next_request(app, login):
+    from app.extensions import db
+
+    client = login("prac_a")
+    assert _signed_in(client)
+    app.appbuilder.sm.find_user(username="prac_a").active = False
+    db.session.commit()
+    assert not _signed_in(client)
+
+
+def test_session_cookie_is_httponly_samesite_lax_and_permanent(app):
+    client = app.test_client()
+    response = client.post("/login/", data={"username": "prac_a", "password": people.PASSWORD})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("APP_ENV", "production")
+    try:
+        assert importlib.reload(config).SESSION_COOKIE_SECURE is True
+    finally:
+        monkeypatch.delenv("APP_ENV")
+        importlib.reload(config)
