@@ -4,6 +4,7 @@ not a stand-in for the rules under test)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 import time
 
@@ -278,3 +279,48 @@ def test_production_cookies_are_secure(monkeypatch):
     finally:
         monkeypatch.delenv("APP_ENV")
         importlib.reload(config)
+
+
+# ---------------------------------------------------------------- security headers
+
+def _nonce_of(response) -> str:
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy.split(
+        "script-src", 1)[1].split(";", 1)[0]
+    return re.search(r"'nonce-([^']+)'", policy).group(1)
+
+
+def _own_application_id(app):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Application, Practitioner
+
+    user = app.appbuilder.sm.find_user(username="prac_a")
+    return db.session.scalar(select(Application.id).join(Practitioner).where(
+        Practitioner.user_id == user.id))
+
+
+def test_every_page_script_carries_the_nonce_of_its_policy(app, login):
+    practitioner, reviewer = login("prac_a"), login("reviewer")
+    pages = [(app.test_client(), "/"), (app.test_client(), "/login/"),
+             (practitioner, "/myapplicationview/list/"),
+             (practitioner, f"/myapplicationview/show/{_own_application_id(app)}"),
+             (reviewer, "/roster/upload")]
+    nonces = set()
+    for client, path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        nonce = _nonce_of(response)
+        tags = re.findall(r"<script\b[^>]*>", response.get_data(as_text=True))
+        assert tags, path
+        assert all(f'nonce="{nonce}"' in tag for tag in tags), (path, tags)
+        nonces.add(nonce)
+    assert len(nonces) == len(pages)  # a new nonce for every response
+
+
+def test_security_headers_on_pages_errors_and_files(app, client):
+    for response in (client.get("/"), client.get("/no-such-page"), client.get("/login/")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "Content-Security-Policy" in response.headers
