@@ -124,9 +124,10 @@ CERTIFICATE_SIGNING_KEY_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_KEY_PAS
 
 # Rate limits, per client address, by FAB's Flask-Limiter (which FAB switches off unless
 # told otherwise). Only the routes that declare a limit are limited: the public
-# verification pages, the sign-up pages (POST), and FAB's login form (POST, by FAB's own
-# AUTH_RATE_LIMITED; FAB reads AUTH_RATE_LIMIT once, when the app is built). Memory storage counts per process, so several gunicorn workers each
-# allow the full rate; give them a shared store such as redis://host:6379/0 instead.
+# verification pages, the sign-up pages (POST), and the login form and API login (POST,
+# by FAB's own AUTH_RATE_LIMITED; FAB reads AUTH_RATE_LIMIT once, when the app is built).
+# Memory storage counts per process, so several gunicorn workers each allow the full rate;
+# give them a shared store such as redis://host:6379/0 instead.
 RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
 RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")

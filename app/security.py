@@ -304,6 +304,15 @@ class RegistrySecurityManager(SecurityManager):
 
     # ------------------------------------------------------------ login lockout (issue 6)
 
+    def register_views(self):
+        """FAB limits its login form (AUTH_RATE_LIMITED) but not the API token login, which
+        checks passwords just the same; give that the same limit."""
+        super().register_views()
+        if self.is_auth_limited:
+            for view in self.appbuilder.baseviews:
+                if isinstance(view, self.security_api):
+                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
     def auth_user_db(self, username, password):
         """FAB's password check, refused outright while the account is locked. A locked
         account still costs one password hash, as FAB spends one on unknown users, so the

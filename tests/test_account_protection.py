@@ -131,6 +131,11 @@ def test_login_is_rate_limited_per_address(app):
     assert client.get("/login/").status_code == 200  # showing the form is not counted
 
 
+def test_the_api_login_is_rate_limited_per_address(app):
+    client = _app_with(app, AUTH_RATE_LIMIT="3 per minute").test_client()
+    assert [_api_login(client, "prac_a", WRONG) for _ in range(4)] == [401, 401, 401, 429]
+
+
 def test_sign_up_is_rate_limited_per_address(app, client):
     app.config["SIGNUP_RATE_LIMIT"] = "2 per minute"
     form = {"real_name": "张三", "id_number": "1", "phone": "1", "password": "x", "confirm": "x"}
