@@ -80,10 +80,21 @@ LANGUAGES = {
     "en": {"flag": "gb", "name": "English"},
 }
 
+# Login lockout (MLPS 2.0 level 3): this many wrong passwords in a row lock the account for
+# this many minutes; see app/lockout.py.
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
+LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
+
 WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
+# Sessions end after this long without a request, and this long after login whatever the
+# activity (app/sessions.py); the cookie itself expires with the idle time.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", 12))
+PERMANENT_SESSION_LIFETIME = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
+SESSION_REFRESH_EACH_REQUEST = True
 
 # Time limits in working days (domain.md section 6) and the working calendar.
 ACCEPTANCE_WORKING_DAYS = int(os.environ.get("ACCEPTANCE_WORKING_DAYS", 5))
@@ -113,11 +124,16 @@ CERTIFICATE_SIGNING_KEY_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_KEY_PAS
 
 # Rate limits, per client address, by FAB's Flask-Limiter (which FAB switches off unless
 # told otherwise). Only the routes that declare a limit are limited: the public
-# verification pages. Memory storage counts per process, so several gunicorn workers each
-# allow the full rate; give them a shared store such as redis://host:6379/0 instead.
+# verification pages, the sign-up pages (POST), and the login form and API login (POST,
+# by FAB's own AUTH_RATE_LIMITED; FAB reads AUTH_RATE_LIMIT once, when the app is built).
+# Memory storage counts per process, so several gunicorn workers each allow the full rate;
+# give them a shared store such as redis://host:6379/0 instead.
 RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
 RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
+AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "20 per minute")
+SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
 
 # The largest request body accepted at all (roster files); image uploads have lower limits.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024

@@ -68,7 +68,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
-    from . import commands, errors, views
+    from . import commands, errors, headers, password_change, passwords, sessions, views
+
+    # FAB's own password forms (add user, reset passwords) follow app/passwords.py too.
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", passwords.fab_password_complexity)
 
     with app.app_context():
         appbuilder = AppBuilder(
@@ -79,4 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         appbuilder.post_init()
     commands.register(app)
     errors.register(app)
+    headers.register(app)
+    sessions.register(app)  # before password_change: an expired session is no session
+    password_change.register(app)
     return app

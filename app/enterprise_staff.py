@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from .extensions import db
 from .models import EnterpriseUser
+from .password_change import require_change
 from .passwords import StrongPassword
 from .scoping import current_enterprise_id, current_user_id, refuse
 from .security import ROLES
@@ -51,6 +52,7 @@ class EnterpriseStaffView(BaseView):
         if not user:
             refuse(_("The data could not be saved. Please check it and try again."))
         item.user_id, item.enterprise_id, item.is_admin = user.id, current_enterprise_id(), False
+        require_change(user.id)  # the enterprise administrator chose it
 
     def _set_active(self, items, active: bool):
         items = items if isinstance(items, list) else [items]

@@ -511,3 +511,20 @@ class AuditLog(Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# ---------------------------------------------------------------- account protection (issue 6)
+
+class AccountProtection(Model):
+    """What FAB's ab_user (owned by FAB, so not altered here) has no column for: the login
+    lock, the session version that ends every session of the account when raised, and the
+    obligation to change a password an administrator chose. One row per account, created
+    on first need; no row means: unlocked, version 0, nothing to change."""
+
+    __tablename__ = "account_protection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), unique=True, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    session_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

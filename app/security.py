@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort
+from flask import abort, current_app
+from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
 
 from .audit import AuditedLogins, AuditedSecurityViews
 from .workflow import WORKFLOW_PERMISSION_VIEW, permissions_for
@@ -217,7 +220,33 @@ class UnknownActionIs404:
 
 # Same class names as FAB's, so the permission names stay FAB's.
 class UserDBModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserDBModelView):
-    pass
+    def post_add(self, item):
+        super().post_add(item)
+        from .password_change import require_change
+
+        require_change(item.id)  # the administrator chose it: the user must replace it
+
+
+class ResetPasswordView(fab_views.ResetPasswordView):
+    """An administrator resets someone's password: that person must then choose their own."""
+
+    def form_post(self, form):
+        from flask import request
+
+        from .password_change import require_change
+
+        super().form_post(form)
+        require_change(request.args.get("pk"))
+
+
+class ResetMyPasswordView(fab_views.ResetMyPasswordView):
+    def form_post(self, form):
+        from flask import g
+
+        from .password_change import changed
+
+        super().form_post(form)
+        changed(g.user.id)
 
 
 class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleModelView):
@@ -244,6 +273,20 @@ class AuthDBView(fab_views.AuthDBView):
     """FAB's password login page with the ways in for people who have no account yet."""
 
     login_template = "login.html"
+    # One message for an unknown user, a wrong password and a locked account: the login
+    # page must not tell which accounts exist or are locked.
+    invalid_login_message = _l("Wrong user name or password, or the account is temporarily locked.")
+
+    @expose("/logout/")
+    def logout(self):
+        """Logging out ends every session of the account, copies of the cookie included."""
+        from flask_login import current_user
+
+        from .sessions import end_all_sessions
+
+        if current_user.is_authenticated:
+            end_all_sessions(current_user.id)
+        return super().logout()
 
 
 class RegistrySecurityManager(AuditedLogins, SecurityManager):
@@ -251,6 +294,8 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
 
     authdbview = AuthDBView
     userdbmodelview = UserDBModelView
+    resetpasswordview = ResetPasswordView
+    resetmypasswordview = ResetMyPasswordView
     rolemodelview = RoleModelView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView
@@ -258,3 +303,38 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
     groupmodelview = UserGroupModelView
     # FAB's user statistics chart loads Google Charts from the internet.
     userstatschartview = None
+
+    # ------------------------------------------------------------ login lockout (issue 6)
+
+    def register_views(self):
+        """FAB limits its login form (AUTH_RATE_LIMITED) but not the API token login, which
+        checks passwords just the same; give that the same limit."""
+        super().register_views()
+        if self.is_auth_limited:
+            for view in self.appbuilder.baseviews:
+                if isinstance(view, self.security_api):
+                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
+    def auth_user_db(self, username, password):
+        """FAB's password check, refused outright while the account is locked. A locked
+        account still costs one password hash, as FAB spends one on unknown users, so the
+        answer takes as long whichever way it fails."""
+        from . import lockout
+
+        candidate = self._login_candidate(username)
+        if candidate is not None and lockout.is_locked(candidate.id):
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
+                                password or "")
+            return None
+        user = super().auth_user_db(username, password)
+        if user is not None:
+            lockout.record_success(user.id)
+        elif candidate is not None:
+            lockout.record_failure(candidate.id)
+        return user
+
+    def _login_candidate(self, username):
+        """The account a login names, found the way FAB finds it (user name, then e-mail)."""
+        if not username:
+            return None
+        return self.find_user(username=username) or self.find_user(email=username)

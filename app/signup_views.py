@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, PasswordField, StringField
@@ -56,11 +58,19 @@ class EnterpriseSignupForm(FlaskForm):
                             [EqualTo("password", message=_l("The passwords differ."))])
 
 
+def _signup_rate_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]  # read per request, so tests can lower it
+
+
 class SignupView(BaseView):
-    """Public pages: no permission, by design (anyone may ask for an account)."""
+    """Public pages: no permission, by design (anyone may ask for an account). Sending the
+    forms is rate limited per client address, against account creation in bulk and against
+    probing which ID numbers already have an account."""
 
     route_base = "/signup"
     default_view = "practitioner"
+    limits = [Limit(limit_value=_signup_rate_limit, key_func=get_remote_address,
+                    methods=("POST",))]
 
     @expose("/", methods=["GET", "POST"])
     def practitioner(self):

@@ -74,6 +74,9 @@ def app_config(url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "DEMO_ACCOUNTS_FILE": instance / "demo-accounts.txt",
         "SERVER_NAME": "localhost",
+        # Tests log in many times from one address; tests of the limits lower them.
+        "AUTH_RATE_LIMIT": "10000 per minute",
+        "SIGNUP_RATE_LIMIT": "10000 per minute",
     }
 
 

@@ -271,6 +271,9 @@ def test_the_enterprise_administrator_adds_and_disables_its_own_staff(app, login
     sm.find_user(username="staff_a1").active = True
     db.session.commit()
     staff_client = login_as(app, "staff_a1", "Staff-2026a")
+    # The administrator chose the password, so the staff member first replaces it.
+    staff_client.post("/resetmypassword/form", data={
+        "password": "Staff-2026c", "conf_password": "Staff-2026c"})
     page = staff_client.post("/enterprisestaffview/add", follow_redirects=True, data={
         "username": "staff_a2", "full_name": "员工乙", "password": "Staff-2026b"})
     assert "企业管理员" in page.get_data(as_text=True) and sm.find_user(username="staff_a2") is None

@@ -1,0 +1,45 @@
+"""Forced password change: an account whose password an administrator chose (FAB's user
+add and reset forms, an enterprise's staff accounts) must choose its own at first login.
+Until it does, every page but the change form, logout and static files leads there."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .extensions import db
+from .lockout import protection_of
+
+# FAB's endpoints the account may still reach: its own password form, and leaving.
+ALLOWED_ENDPOINTS = {
+    "ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post",
+    "AuthDBView.logout", "static", "appbuilder.static",
+}
+
+
+def require_change(user_id) -> None:
+    protection_of(int(user_id), create=True).must_change_password = True
+    db.session.commit()
+
+
+def changed(user_id: int) -> None:
+    row = protection_of(user_id)
+    if row is not None and row.must_change_password:
+        row.must_change_password = False
+        db.session.commit()
+
+
+def must_change(user_id: int) -> bool:
+    row = protection_of(user_id)
+    return bool(row and row.must_change_password)
+
+
+def register(app) -> None:
+    @app.before_request
+    def send_to_password_change():
+        if (not current_user.is_authenticated or request.endpoint in ALLOWED_ENDPOINTS
+                or not must_change(current_user.id)):
+            return None
+        flash(_("Please choose your own password before you continue."), "warning")
+        return redirect(url_for(f"{current_app.appbuilder.sm.resetmypasswordview.__name__}"
+                                ".this_form_get"))
