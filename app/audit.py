@@ -197,6 +197,18 @@ class AuditedInterface(SQLAInterface):
         _record_delete(item, self.get_pk_value(item))
         super().delete(item, commit)
 
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        item = super().get(id, filters, select_columns, outer_default_load)
+        if item is None and filters is not None and has_request_context() \
+                and super().get(id) is not None:
+            # The row exists but lies outside the user's scope: an id tried in a URL or an
+            # API call (IDOR). The user sees a plain 404; the attempt is kept.
+            record("access", object_type=self.obj.__name__, object_id=id,
+                   result=AuditResult.denied,
+                   detail={"endpoint": request.endpoint, "method": request.method},
+                   commit=True)
+        return item
+
     def delete_all(self, items) -> None:
         for item in items:
             _record_delete(item, self.get_pk_value(item))

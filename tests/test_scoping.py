@@ -4,9 +4,11 @@ exist, by GET and by POST, on list, show, edit and delete, and nothing changes."
 import pytest
 import sqlalchemy as sa
 
+from app.enums import AuditResult
 from app.extensions import db
 from app.models import (
     Application,
+    AuditLog,
     Consultation,
     Employment,
     Enterprise,
@@ -72,11 +74,12 @@ def _attempts(base, pk):
     ]
 
 
-def _assert_unreachable(app, client, role_key, view, model, own_filter, other):
+def _assert_unreachable(app, client, role_key, view, model, own_filter, other, username):
     base = "/" + view.lower()
     theirs = db.session.scalar(sa.select(model.id).where(own_filter(other)))
     assert theirs is not None, "fixture should give the other party a record"
     before = _snapshot(model, theirs)
+    not_found = 0
     for method, url, permission in _attempts(base, theirs):
         data = {"rowid": str(theirs), "action": "muldelete", "phone": "13999999999",
                 "address": "被篡改", "end_date": "2020-01-01"}
@@ -89,7 +92,14 @@ def _assert_unreachable(app, client, role_key, view, model, own_filter, other):
             # With the permission the row is simply not found; without it access is refused.
             expected = {404} if allowed else {403}
         assert response.status_code in expected, (method, url, response.status_code)
+        not_found += response.status_code == 404
     assert _snapshot(model, theirs) == before
+    # Every out-of-scope id that reached a lookup is in the audit log as a denied access.
+    denied = db.session.scalars(sa.select(AuditLog).where(
+        AuditLog.action == "access", AuditLog.object_id == str(theirs),
+        AuditLog.object_type == model.__name__)).all()
+    assert len(denied) == not_found
+    assert {(row.result, row.actor_name) for row in denied} <= {(AuditResult.denied, username)}
 
 
 SCOPED = [("prac_a", "practitioner", *v) for v in PRACTITIONER_VIEWS] + [
@@ -101,7 +111,7 @@ def test_nobody_reaches_another_partys_records(app, login, username, role_key, v
     client = login(username)
     mine = db.session.scalar(sa.select(model.id).where(own(_who(app, "a"))))
     assert client.get(f"/{view.lower()}/show/{mine}").status_code == 200
-    _assert_unreachable(app, client, role_key, view, model, own, _who(app, "b"))
+    _assert_unreachable(app, client, role_key, view, model, own, _who(app, "b"), username)
 
 
 @pytest.mark.parametrize("view, model, own", PRACTITIONER_VIEWS + ENTERPRISE_VIEWS,
