@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from .audit import record
 from .extensions import db
 from .models import EnterpriseUser
 from .password_change import require_change
@@ -63,6 +64,8 @@ class EnterpriseStaffView(BaseView):
         else:
             for link in items:
                 link.user.active = active
+                record("enable" if active else "disable", object_type="User",
+                       object_id=link.user_id)
             db.session.commit()
             flash(_("Accounts enabled.") if active else _("Accounts disabled."), "success")
         return redirect(self.get_redirect())

@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .audit import record
 from .extensions import db
 from .lockout import protection_of
 
@@ -18,15 +19,18 @@ ALLOWED_ENDPOINTS = {
 
 
 def require_change(user_id) -> None:
+    """An administrator chose or reset the password (recorded: never the password)."""
     protection_of(int(user_id), create=True).must_change_password = True
+    record("password_set_by_admin", object_type="User", object_id=int(user_id))
     db.session.commit()
 
 
 def changed(user_id: int) -> None:
     row = protection_of(user_id)
+    record("password_change", object_type="User", object_id=user_id)
     if row is not None and row.must_change_password:
         row.must_change_password = False
-        db.session.commit()
+    db.session.commit()
 
 
 def must_change(user_id: int) -> bool:

@@ -15,6 +15,7 @@ from wtforms import FileField, StringField
 from wtforms.validators import DataRequired, Length
 
 from . import storage
+from .audit import changes, record
 from .effects import IMAGE_COLUMNS
 from .enums import ApplicationType, CertificateSource, RegistryStatus, VerificationStatus
 from .extensions import db
@@ -65,6 +66,8 @@ class RegistryEntryView(BaseView):
                 flash(_("Mobile phone: enter the 11-digit number."), "danger")
                 return redirect(url_for(".index"))
             setattr(person, field, value or None)
+        record("update", object_type="Practitioner", object_id=person.id,
+               detail={"changes": changes(person)})
         db.session.commit()
         flash(_("Your personal data has been saved."), "success")
         return redirect(url_for(".index"))
@@ -88,6 +91,8 @@ class RegistryEntryView(BaseView):
             return redirect(url_for(".index"))
         stored = storage.save(normalised, content_type)
         setattr(person, f"{kind}_id", stored.id)
+        record("upload", object_type="Practitioner", object_id=person.id,
+               detail={"kind": kind, "file_id": stored.id, "size": stored.size})
         db.session.commit()
         flash(_("Uploaded. Check the preview below."), "success")
         return redirect(url_for(".index"))
@@ -109,6 +114,8 @@ class RegistryEntryView(BaseView):
             return redirect(url_for(".index"))
         entered = VerificationStatus.verified in statuses
         person.registry_status = RegistryStatus.entered if entered else RegistryStatus.pending
+        record("registry_entry", object_type="Practitioner", object_id=person.id,
+               detail={"status": person.registry_status.name})
         db.session.commit()
         flash(_("Registry entry complete.") if entered else
               _("Submitted: a reviewer will verify your certificate."), "success")
@@ -200,6 +207,8 @@ class MyQualificationCertificateView(ScopedBase):
             if roster.practitioner_id == person.id:
                 refuse(_("This certificate is already in your list."))
             roster.practitioner_id = person.id  # matches the roster: verified at once
+            record("certificate_claim", object_type="QualificationCertificate",
+                   object_id=roster.id, detail={"matched": "roster"})
             db.session.commit()
             raise AlreadyVerified(_("The certificate matches the roster and is verified."))
         scan = request.files.get("scan")

@@ -16,6 +16,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .audit import record
 from .extensions import db
 from .models import StoredFile
 from .roster_import import (
@@ -122,6 +123,8 @@ class RosterImportView(BaseView):
             return self._refuse(str(error))
         session.pop(SESSION_KEY, None)
         log.info("roster import: %s new, %s unchanged", report.imported, report.unchanged)
+        record("roster_import", object_type="QualificationCertificate", commit=True,
+               detail={"imported": report.imported, "unchanged": report.unchanged})
         flash(_("Imported %(new)s new certificates; %(unchanged)s were already on file and "
                 "unchanged.", new=report.imported, unchanged=report.unchanged), "success")
         return redirect(url_for("QualificationCertificateAdminView.list"))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from wtforms import DateField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from .audit import record
 from .enums import EnterpriseStatus
 from .extensions import db
 from .identity import CreditCodeValidator, ResidentIdValidator
@@ -114,6 +115,7 @@ class SignupView(BaseView):
                                   phone=form.phone.data)
             db.session.add(person)
         person.user_id = user.id
+        record("signup", object_type="Practitioner", object_id=user.id, actor=user)
         db.session.commit()
         return True
 
@@ -141,6 +143,8 @@ class SignupView(BaseView):
             return _("The data could not be saved. Please check it and try again.")
         user.active = False  # until the authority verifies the enterprise
         db.session.add(EnterpriseUser(user_id=user.id, enterprise_id=enterprise.id, is_admin=True))
+        record("signup", object_type="Enterprise", object_id=enterprise.id, actor=user,
+               detail={"credit_code": enterprise.credit_code})
         db.session.commit()
         return None
 

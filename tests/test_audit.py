@@ -1,6 +1,7 @@
 """The audit trail (app/audit.py): what is recorded, that secrets are not, that nobody can
 change it through the application or (on PostgreSQL) the database, and its retention."""
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -295,3 +296,36 @@ def test_an_account_with_audit_rows_is_kept_on_postgresql(app, login, backend):
         assert kept and deletions == []
     else:
         assert not kept and [r.object_id for r in deletions] == [str(user_id)]
+
+
+# ---------------------------------------------------------------- the hand-written routes
+def test_sign_up_uploads_entry_staff_accounts_and_passwords_are_recorded(app, client, login):
+    client.post("/signup/", data={"real_name": "李璟", "id_number": "440106200002290024",
+                                  "phone": "13912345678", "password": "Regist3r-ok",
+                                  "confirm": "Regist3r-ok"})
+    [signup] = _rows("signup")
+    assert signup.actor_name == "440106200002290024" and signup.object_type == "Practitioner"
+
+    practitioner = login("prac_a")
+    practitioner.post("/registry/upload/photo", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(samples.photo()), "me.jpg")})
+    [upload] = _rows("upload")
+    assert upload.actor_name == "prac_a" and upload.detail["kind"] == "photo"
+    practitioner.post("/registry/details", data={"phone": "13900001111", "email": "",
+                                                 "education": "本科"})
+    [update] = _rows("update", object_type="Practitioner")
+    assert update.detail["changes"]["phone"]["new"] == "13900001111"
+
+    admin = login("ent_a")
+    admin.post("/enterprisestaffview/add", data={
+        "username": "staff_a1", "full_name": "员工甲", "password": "Staff-2026a"})
+    staff = app.appbuilder.sm.find_user(username="staff_a1")
+    [chosen] = _rows("password_set_by_admin")
+    assert chosen.object_id == str(staff.id) and chosen.actor_name == "ent_a"
+    link_id = db.session.scalar(sa.text(
+        "SELECT id FROM enterprise_user WHERE user_id = :u"), {"u": staff.id})
+    admin.post("/enterprisestaffview/action_post", data={"action": "disable",
+                                                         "rowid": str(link_id)})
+    [disabled] = _rows("disable")
+    assert disabled.object_id == str(staff.id) and disabled.actor_name == "ent_a"
+    assert "Staff-2026a" not in _everything_written()
