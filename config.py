@@ -109,6 +109,10 @@ EXTRA_WORKING_DAYS = _env_dates("EXTRA_WORKING_DAYS")  # 调休: weekend days wo
 RENEWAL_OPENS_DAYS_BEFORE = int(os.environ.get("RENEWAL_OPENS_DAYS_BEFORE", 90))
 RENEWAL_CLOSES_DAYS_BEFORE = int(os.environ.get("RENEWAL_CLOSES_DAYS_BEFORE", 30))
 
+# Administrator accounts (system, security, audit, superuser) must renew their password
+# after this many days; 0 turns it off.
+ADMIN_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("ADMIN_PASSWORD_MAX_AGE_DAYS", 90))
+
 # Electronic certificate (domain.md section 8): usage period of a printed version.
 CERTIFICATE_USAGE_DAYS = int(os.environ.get("CERTIFICATE_USAGE_DAYS", 180))
 # The address printed in the QR code; production needs the public https address.

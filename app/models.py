@@ -528,3 +528,5 @@ class AccountProtection(Model):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     session_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # When the holder last chose their password (administrator accounts expire by it).
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

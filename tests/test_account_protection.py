@@ -329,3 +329,24 @@ def test_security_headers_on_pages_errors_and_files(app, client):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
         assert "Content-Security-Policy" in response.headers
+
+
+def _sent_to_password_form(client, path="/users/list/") -> bool:
+    answer = client.get(path)
+    return answer.status_code == 302 and "/resetmypassword/form" in answer.location
+
+
+def test_an_administrator_password_expires_after_the_configured_days(app, clock, login):
+    assert app.config["ADMIN_PASSWORD_MAX_AGE_DAYS"] == 90
+    clock.now = dt.datetime.now(dt.UTC) + dt.timedelta(days=91)
+    assert _sent_to_password_form(login("sysadmin"))
+    assert not _sent_to_password_form(login("prac_a"), "/myapplicationview/list/")
+    renewed = "Renewed-2026a"
+    login("sysadmin").post("/resetmypassword/form",
+                           data={"password": renewed, "conf_password": renewed})
+    admin = app.test_client()
+    assert _login(admin, "sysadmin", renewed)[0] is True
+    assert not _sent_to_password_form(admin)
+    clock.now += dt.timedelta(days=91)
+    again = app.test_client()
+    assert _login(again, "sysadmin", renewed)[0] is True and _sent_to_password_form(again)
