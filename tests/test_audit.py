@@ -329,3 +329,11 @@ def test_sign_up_uploads_entry_staff_accounts_and_passwords_are_recorded(app, cl
     [disabled] = _rows("disable")
     assert disabled.object_id == str(staff.id) and disabled.actor_name == "ent_a"
     assert "Staff-2026a" not in _everything_written()
+
+
+def test_role_changes_by_the_security_administrator_are_recorded(app, login):
+    role = app.appbuilder.sm.add_role("临时查询角色")  # roles come from ROLES; edits are by hand
+    secadmin = login("secadmin")
+    assert secadmin.post(f"/roles/edit/{role.id}", data={"name": "临时角色"}).status_code == 302
+    [changed] = _rows("update", object_type="Role")
+    assert changed.detail["changes"]["name"] == {"old": "临时查询角色", "new": "临时角色"}
