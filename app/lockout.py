@@ -8,6 +8,8 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import select
 
+from .audit import record
+from .enums import AuditResult
 from .extensions import db
 from .models import AccountProtection
 
@@ -43,6 +45,8 @@ def record_failure(user_id: int) -> None:
     if row.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
         row.locked_until = now() + dt.timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
         row.failures = 0
+        record("lockout", object_type="User", object_id=user_id, result=AuditResult.denied,
+               detail={"until": row.locked_until.isoformat()})
     db.session.commit()
 
 

@@ -9,8 +9,12 @@ import statistics
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from app import create_app, lockout
+from app.enums import AuditResult
+from app.extensions import db
+from app.models import AuditLog
 from app.security import AuthDBView
 from tests import people
 from tests.conftest import FreshContextClient, app_config
@@ -57,6 +61,10 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(app, 
         _login(client, "prac_a", WRONG)
     assert _login(client, "prac_a", people.PASSWORD)[0] is False
     assert _login(app.test_client(), "prac_b", people.PASSWORD)[0] is True  # others unaffected
+    db.session.expire_all()
+    [lock] = db.session.scalars(sa.select(AuditLog).filter_by(action="lockout")).all()
+    assert lock.object_id == str(app.appbuilder.sm.find_user(username="prac_a").id)
+    assert lock.result == AuditResult.denied
 
 
 def test_the_lock_ends_after_the_period(app, clock):
