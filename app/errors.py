@@ -27,6 +27,11 @@ def register(app) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         log.exception("Unhandled error")
+        # After a database error PostgreSQL refuses every statement until a rollback, and
+        # the error page itself reads the database (menu, permissions).
+        from .extensions import db
+
+        db.session.rollback()
         return _page(500), 500
 
 
