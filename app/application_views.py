@@ -79,6 +79,8 @@ class DecisionView(BaseView):
     list_title = _l("History")
     list_columns = ["created_at", "transition", "from_state", "to_state", "actor_role", "reason"]
     show_columns = list_columns + ["items", "actor"]
+    # Not "items": a JSON column, which PostgreSQL cannot compare with search text (a 500).
+    search_columns = list_columns
     base_order = ("id", "asc")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, g, render_template
+from flask import abort, current_app, g, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -15,6 +15,14 @@ log = logging.getLogger(__name__)
 
 
 def register(app) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL refuses a NUL character in any text value (a 500 from a search box or a
+        # form field); no legitimate input has one, so the request is refused as malformed.
+        values = [v for data in (request.args, request.form) for _, vs in data.lists() for v in vs]
+        if any("\x00" in value for value in values):
+            abort(400)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = N_("The page has expired or was sent from elsewhere. Please reload it and try again.")
@@ -27,6 +35,11 @@ def register(app) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         log.exception("Unhandled error")
+        # After a database error PostgreSQL refuses every statement until a rollback, and
+        # the error page itself reads the database (menu, permissions).
+        from .extensions import db
+
+        db.session.rollback()
         return _page(500), 500
 
 

@@ -6,7 +6,9 @@ from flask import g
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla import filters as fab_filters
 from flask_babel import LazyString, gettext
+from sqlalchemy import false
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
@@ -44,9 +46,97 @@ def translate_enum_fields(form_class) -> None:
             setattr(form_class, name, field)
 
 
+# ---------------------------------------------------------------- search filters
+# A list page's search arrives as URL arguments (?_flt_0_state=...) that anyone can type.
+# FAB hands an enum column's value to the database as is, and SQLAlchemy refuses a name
+# that is not a member (LookupError, a 500); a relation's value that is not a number makes
+# PostgreSQL refuse the lookup (FAB raises ApplyFilterException, a 500). Such a value
+# can match nothing: "equal" finds no row, "not equal" leaves the list as it is. A boolean's
+# text is compared as FAB's checkbox means it.
+def _enum_member(datamodel, column: str, value):
+    enum_class = getattr(datamodel.obj, column).type.enum_class
+    if isinstance(value, enum_class):
+        return value
+    return enum_class.__members__.get(str(value))
+
+
+class EnumFilterEqual(fab_filters.FilterEqual):
+    def apply(self, query, value):
+        member = _enum_member(self.datamodel, self.column_name, value)
+        return query.filter(false()) if member is None else super().apply(query, member)
+
+
+class EnumFilterNotEqual(fab_filters.FilterNotEqual):
+    def apply(self, query, value):
+        member = _enum_member(self.datamodel, self.column_name, value)
+        return query if member is None else super().apply(query, member)
+
+
+def _is_key(value) -> bool:
+    """Every model here has an integer primary key."""
+    try:
+        int(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+class RelationFilterEqual(fab_filters.FilterRelationOneToManyEqual):
+    def apply(self, query, value):
+        return super().apply(query, value) if _is_key(value) else query.filter(false())
+
+
+class RelationFilterNotEqual(fab_filters.FilterRelationOneToManyNotEqual):
+    def apply(self, query, value):
+        return super().apply(query, value) if _is_key(value) else query
+
+
+class RelationFilterManyToMany(fab_filters.FilterRelationManyToManyEqual):
+    def apply_item(self, query, field, value_item):
+        return super().apply_item(query, field, value_item) if _is_key(value_item) \
+            else query.filter(false())
+
+
+def _boolean(value) -> bool:
+    """FAB's search checkbox sends "y"; any other text means unticked (PostgreSQL refuses a
+    comparison of a boolean with arbitrary text, which FAB passes through)."""
+    return value is True or str(value) == "y"
+
+
+class BooleanFilterEqual(fab_filters.FilterEqual):
+    def apply(self, query, value):
+        return super().apply(query, _boolean(value))
+
+
+class BooleanFilterNotEqual(fab_filters.FilterNotEqual):
+    def apply(self, query, value):
+        return super().apply(query, _boolean(value))
+
+
+_BY_TEST = {"is_enum": [EnumFilterEqual, EnumFilterNotEqual],
+            "is_boolean": [BooleanFilterEqual, BooleanFilterNotEqual]}
+_REPLACED = {
+    fab_filters.FilterRelationOneToManyEqual: RelationFilterEqual,
+    fab_filters.FilterRelationOneToManyNotEqual: RelationFilterNotEqual,
+    fab_filters.FilterRelationManyToManyEqual: RelationFilterManyToMany,
+}
+
+
+class RegistryFilterConverter(fab_filters.SQLAFilterConverter):
+    """FAB's filters, in FAB's order (so the _flt_<n>_ indexes stay the same), with the
+    enum, boolean and relation filters above."""
+
+    conversion_table = tuple(
+        (test, _BY_TEST.get(test) or [_REPLACED.get(f, f) for f in filters])
+        for test, filters in fab_filters.SQLAFilterConverter.conversion_table)
+
+
 class RegistryInterface(AuditedInterface):
     """FAB's data interface, audited (app/audit.py), except that a failed insert never shows
-    the database's own text (FAB flashes str() of the error, which carries the SQL statement)."""
+    the database's own text (FAB flashes str() of the error, which carries the SQL statement),
+    and that a search value that cannot match answers an empty list, not an error."""
+
+    filter_converter_class = RegistryFilterConverter
 
     def add(self, item, commit: bool = True) -> None:
         try:
@@ -81,6 +171,14 @@ class BaseView(ScopedModelView):
         super()._init_titles()
 
     def _init_properties(self):
+        if not self.search_columns:
+            # FAB's default search offers every column, a relation as a drop-down of ALL the
+            # related rows, unscoped: a practitioner's own-data page listed every account and
+            # every registration number. Without declared search_columns, no relation is
+            # searchable.
+            self.search_exclude_columns = [
+                *(self.search_exclude_columns or []),
+                *(c for c in self.datamodel.get_columns_list() if self.datamodel.is_relation(c))]
         super()._init_properties()
         # FAB shows an enum member's value (our English message id): translate it on render.
         self.formatters_columns = dict(self.formatters_columns)
