@@ -125,9 +125,9 @@ def test_every_unknown_token_gets_the_same_404(app, client, holder):
     for token in candidates:
         response = client.get(f"/verify/{token}")
         assert response.status_code == 404, token
-        body = response.get_data(as_text=True)
+        body = _without_nonce(response.get_data(as_text=True))  # a random nonce may hold "OR"
         assert "OR" not in body and "passwd" not in body  # the token is not echoed
-        bodies.add(_without_nonce(body))
+        bodies.add(body)
     assert len(bodies) == 1
     assert "/verify/" in bodies.pop()  # it offers the lookup by name and number
 
