@@ -466,10 +466,16 @@ class Consultation(Model):
     answered_by_id: Mapped[int | None] = _user_fk()
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the public FAQ shows: the question and answer as staff anonymised them; the
+    # asker's own text above is never published.
+    faq_question: Mapped[str | None] = mapped_column(Text)
+    faq_answer: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created_at()
 
     asker: Mapped[User] = relationship(foreign_keys=[asker_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+    application: Mapped[Application | None] = relationship()
 
     def __str__(self) -> str:
         return self.subject
@@ -482,13 +488,39 @@ class Notification(Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(255))
+    # What caused it (a transition name, "certificate_issued", "consultation_answered", a
+    # reminder kind), for filtering and tests; the text above is what the user reads.
+    kind: Mapped[str] = mapped_column(String(40), default="message", server_default="message",
+                                      index=True)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # E-mail copy: None = none wanted (no SMTP configured or no address), else
+    # "pending" / "sent" / "failed"; pending and failed ones are retried by the cron job.
+    email_state: Mapped[str | None] = mapped_column(String(16), index=True)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = _created_at()
 
     user: Mapped[User] = relationship()
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReminderSent(Model):
+    """One row per reminder sent, so the daily job sends each one once. The due date is part
+    of the key: a renewed registration has a new expiry and earns a new reminder."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("kind", "object_type", "object_id", "due_on",
+                                       name="uq_reminder_once"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type}#{self.object_id} {self.due_on}"
 
 
 class AuditLog(Model):
