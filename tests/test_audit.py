@@ -11,19 +11,18 @@ from sqlalchemy.exc import DBAPIError
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType, AuditResult
 from app.extensions import db
-from app.images import check_and_normalise
-from app.models import Application, AuditLog, Decision, Practitioner, QualificationType, Registration
+from app.models import Application, AuditLog, Decision, Practitioner, QualificationType
 from tests import image_samples as samples
 from tests.people import PASSWORD
 from tests.workflow_support import (
     act,
     enterprise_of,
     make_applicant,
+    make_certificate_holder,
     put_application,
     put_registration,
     qualification,
     state_of,
-    stored_file,
 )
 
 
@@ -138,16 +137,7 @@ def test_an_account_change_on_fab_screens_is_recorded_without_the_password_hash(
 @pytest.fixture
 def holder(app, login):
     """A registered practitioner with real images (the PDF needs them), signed in."""
-    person = make_applicant(app, "holder", enterprise_of("ent_a", app))
-    for kind, content in (("photo", samples.photo()), ("signature", samples.signature())):
-        normalised, content_type = check_and_normalise(kind, content)
-        image = stored_file(normalised)
-        image.content_type = content_type
-        setattr(person, kind, image)
-    db.session.commit()
-    app_id = put_application(person, enterprise_of("ent_a", app), S.pending_decision)
-    assert act(login("approver"), app_id, "approve").status_code == 200
-    return db.session.scalar(sa.select(Registration).filter_by(practitioner_id=person.id))
+    return make_certificate_holder(app, login)[1]
 
 
 def test_a_certificate_download_is_recorded(app, login, holder):

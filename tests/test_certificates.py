@@ -23,10 +23,13 @@ from app.dates import add_years
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType, RegistrationEventKind, RegistrationStatus
 from app.extensions import db
-from app.images import check_and_normalise
 from app.models import Certificate, Practitioner, Registration, RegistrationEvent
-from tests import image_samples as samples
-from tests.workflow_support import act, enterprise_of, make_applicant, put_application, stored_file
+from tests.workflow_support import (
+    act,
+    enterprise_of,
+    make_certificate_holder,
+    put_application,
+)
 
 RARE_NAME = "王喆璟堃昇玥韡赟犇淼燚"
 
@@ -34,15 +37,7 @@ RARE_NAME = "王喆璟堃昇玥韡赟犇淼燚"
 @pytest.fixture
 def holder(app, login):
     """A registered practitioner with a real ID photo and signature, signed in."""
-    person = make_applicant(app, "holder", enterprise_of("ent_a", app))
-    for kind, content in (("photo", samples.photo()), ("signature", samples.signature())):
-        normalised, content_type = check_and_normalise(kind, content)
-        image = stored_file(normalised)
-        image.content_type = content_type
-        setattr(person, kind, image)
-    db.session.commit()
-    _approve(login, put_application(person, enterprise_of("ent_a", app), S.pending_decision))
-    registration = db.session.scalar(sa.select(Registration).filter_by(practitioner_id=person.id))
+    person, registration = make_certificate_holder(app, login)
     return {"person": person, "registration": registration, "client": login("holder"),
             "login": login}
 

@@ -18,6 +18,7 @@ from app.enums import (
 )
 from app.extensions import db
 from app.identity import resident_id_check_char
+from app.images import check_and_normalise
 from app.models import (
     Application,
     Certificate,
@@ -32,6 +33,7 @@ from app.models import (
     StoredFile,
 )
 from app.security import ROLES
+from tests import image_samples as samples
 from tests.people import PASSWORD
 
 
@@ -164,3 +166,21 @@ def history(app_id: int) -> list[Decision]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(Decision).filter_by(application_id=app_id)
                                    .order_by(Decision.id)))
+
+
+def make_certificate_holder(app, login, username: str = "holder") -> tuple[Practitioner, Registration]:
+    """A practitioner with a real ID photo and signature (the certificate PDF needs them),
+    employed by ent_a, whose initial application the approver has just approved."""
+    person = make_applicant(app, username, enterprise_of("ent_a", app))
+    for kind, content in (("photo", samples.photo()), ("signature", samples.signature())):
+        normalised, content_type = check_and_normalise(kind, content)
+        image = stored_file(normalised)
+        image.content_type = content_type
+        setattr(person, kind, image)
+    db.session.commit()
+    app_id = put_application(person, enterprise_of("ent_a", app), ApplicationState.pending_decision)
+    response = act(login("approver"), app_id, "approve")
+    assert response.status_code == 200, response.json
+    db.session.expire_all()
+    registration = db.session.scalar(sa.select(Registration).filter_by(practitioner_id=person.id))
+    return person, registration
