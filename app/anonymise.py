@@ -56,11 +56,14 @@ class Known:
 
     names: set[str] = field(default_factory=set)
     enterprises: set[str] = field(default_factory=set)
-    numbers: set[str] = field(default_factory=set)  # IDs, phones, registration numbers…
+    numbers: dict[str, str] = field(default_factory=dict)  # value -> its mask (ID, phone…)
+
+    def add(self, mask_: str, *values) -> None:
+        self.numbers.update((v, mask_) for v in values if v)
 
     def replacements(self) -> list[tuple[str, str]]:
         pairs = [(v, NAME) for v in self.names] + [(v, ENTERPRISE) for v in self.enterprises] \
-            + [(v, NUMBER) for v in self.numbers]
+            + list(self.numbers.items())
         # Longest first, so a name inside an enterprise's name does not break it up.
         return sorted(((v.strip(), mask) for v, mask in pairs if v and len(v.strip()) >= 2),
                       key=lambda pair: -len(pair[0]))
@@ -80,9 +83,11 @@ def _person(known: Known, person: Practitioner | None) -> None:
     if person is None:
         return
     known.names.add(person.real_name)
-    known.numbers.update(v for v in (person.id_number, person.phone, person.email) if v)
-    known.numbers.update(r.number for r in person.registrations)
-    known.numbers.update(c.certificate_number for c in person.certificates)
+    known.add(ID_NUMBER, person.id_number)
+    known.add(PHONE, person.phone)
+    known.add(EMAIL, person.email)
+    known.add(NUMBER, *(r.number for r in person.registrations),
+              *(c.certificate_number for c in person.certificates))
     for employment in person.employments:
         _enterprise(known, employment.enterprise)
 
@@ -92,8 +97,8 @@ def _enterprise(known: Known, enterprise) -> None:
         return
     known.enterprises.add(enterprise.name)
     known.names.add(enterprise.legal_representative)
-    known.numbers.update(v for v in (enterprise.credit_code, enterprise.aptitude_certificate_no)
-                         if v)
+    known.add(CREDIT_CODE, enterprise.credit_code)
+    known.add(NUMBER, enterprise.aptitude_certificate_no)
 
 
 def known_about(consultation: Consultation) -> Known:
@@ -102,7 +107,10 @@ def known_about(consultation: Consultation) -> Known:
     asker = consultation.asker
     if asker is not None:
         known.names.update(_names_of(asker))
-        known.numbers.update(v for v in (asker.username, asker.email) if v)
+        # Practitioners log in with their ID number; other accounts' names are masked too.
+        is_id = re.fullmatch(r"\d{17}[\dXx]", asker.username or "") is not None
+        known.add(ID_NUMBER if is_id else NAME, asker.username)
+        known.add(EMAIL, asker.email)
     _person(known, db.session.scalar(
         select(Practitioner).where(Practitioner.user_id == consultation.asker_id)))
     for link in db.session.scalars(

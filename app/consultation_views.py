@@ -53,6 +53,10 @@ def _status_label(answered: bool) -> Markup:
     return Markup('<span class="label label-warning">%s</span>') % gettext("Awaiting answer")
 
 
+def _yes_no(value: bool) -> str:
+    return gettext("Yes") if value else gettext("No")
+
+
 def _application_link(endpoint: str):
     """The linked application as a link to the page the viewer may open."""
 
@@ -124,7 +128,8 @@ class MyConsultationView(BaseView):
     formatters_columns = {"is_answered": _status_label, "question": _multiline,
                           "answer": _multiline,
                           "application": _application_link("MyApplicationView.show")}
-    label_columns = {**BaseView.label_columns, "is_answered": _l("Status")}
+    label_columns = {**BaseView.label_columns, "is_answered": _l("Status"),
+                     "application": _l("Related application")}
 
     def _init_forms(self):
         super()._init_forms()
@@ -157,10 +162,10 @@ class ConsultationAdminView(BaseView):
         Length(max=ANSWER_MAX, message=_l("The answer may have at most %(max)d characters.",
                                           max=ANSWER_MAX))]}
     formatters_columns = {"is_answered": _status_label, "question": _multiline,
-                          "answer": _multiline,
+                          "answer": _multiline, "published": _yes_no,
                           "application": _application_link("ApplicationAdminView.show")}
     label_columns = {**BaseView.label_columns, "is_answered": _l("Status"),
-                     "answered_by": _l("Answered by")}
+                     "answered_by": _l("Answered by"), "application": _l("Related application")}
 
     def pre_update(self, item):
         item.answer = (item.answer or "").strip()
@@ -214,7 +219,7 @@ class FaqPublishView(BaseView):
     edit_form_extra_fields = {"published": BooleanField(
         COLUMN_LABELS["published"],
         description=_l("Tick to show on the public FAQ page; untick to withdraw it."))}
-    formatters_columns = {"question": _multiline, "answer": _multiline,
+    formatters_columns = {"question": _multiline, "answer": _multiline, "published": _yes_no,
                           "faq_question": _multiline, "faq_answer": _multiline}
     label_columns = {**BaseView.label_columns, "faq_question": _l("Public question"),
                      "faq_answer": _l("Public answer"), "published_at": _l("Published at")}
