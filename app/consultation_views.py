@@ -11,6 +11,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqualFunction, get_field_
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import inspect
 from wtforms import BooleanField, ValidationError
 from wtforms.validators import DataRequired, Length
 
@@ -171,6 +172,8 @@ class ConsultationAdminView(BaseView):
         item.answer = (item.answer or "").strip()
         if not item.answer:  # DataRequired lets white space through on some inputs
             refuse(gettext("The answer cannot be empty."))
+        if item.answer == _previous(item, "answer"):
+            return  # saved again unchanged: nothing new to tell the asker
         first = item.answered_at is None
         item.answered_by_id, item.answered_at = current_user_id(), dt.datetime.now(dt.UTC)
         # In the same transaction as the answer: FAB's edit commits both, or neither.
@@ -179,6 +182,13 @@ class ConsultationAdminView(BaseView):
                else gettext("The answer to your question was updated: %(s)s", s=item.subject),
                link=url_for("MyConsultationView.show", pk=item.id),
                kind="consultation_answered")
+
+
+def _previous(item, attribute: str):
+    """The value `attribute` had before the form wrote into `item`."""
+    history = inspect(item).attrs[attribute].history
+    before = history.deleted or history.unchanged
+    return before[0] if before else None
 
 
 class ConsultationQueueView(ConsultationAdminView):

@@ -137,9 +137,15 @@ def test_answering_notifies_the_asker_only_in_the_same_transaction(app, login):
     assert messages[0].link.endswith(f"/myconsultationview/show/{question.id}")
     assert f"/show/{question.id}" not in staff.get("/consultationqueueview/list/").get_data(
         as_text=True)  # answered: out of the queue
+    # Saved again unchanged: no second message; changed: the asker hears of it.
+    staff.post(f"/consultationadminview/edit/{question.id}",
+               data={"answer": "请登录后在个人办事中提交初始注册申请。"})
+    assert _count(Notification, kind="consultation_answered") == 1
+    staff.post(f"/consultationadminview/edit/{question.id}", data={"answer": "更正后的答复。"})
+    assert _count(Notification, kind="consultation_answered", user_id=_user_id("prac_a")) == 2
     asker = login("prac_a")
     show = asker.get(f"/myconsultationview/show/{question.id}").get_data(as_text=True)
-    assert "请登录后在个人办事中提交初始注册申请。" in show and t(app, "Answered") in show
+    assert "更正后的答复。" in show and t(app, "Answered") in show
     audit = db.session.scalar(sa.select(AuditLog).filter_by(
         action="update", object_type="Consultation", object_id=str(question.id)))
     assert "answer" in audit.detail["changes"] and audit.actor_name == "reviewer"
