@@ -46,6 +46,9 @@ def demo_load(practitioners: int, enterprises: int, if_empty: bool) -> None:
         created = load_demo_data(practitioners, enterprises, progress=click.echo)
         click.echo("demo: created " + ", ".join(f"{k} {v}" for k, v in created.items()))
     _print_accounts()
+    from .demo import load_demo_questions
+
+    click.echo(f"demo: questions added {load_demo_questions(current_app.appbuilder.sm)}")
 
 
 @demo_cli.command("accounts")

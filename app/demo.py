@@ -21,6 +21,7 @@ from .enums import (
     ApplicationState,
     ApplicationType,
     CertificateSource,
+    ConsultationCategory,
     EnterpriseStatus,
     RegistrationEventKind,
     RegistrationStatus,
@@ -33,6 +34,7 @@ from .identity import CREDIT_ALPHABET, credit_code_check_char, resident_id_check
 from .models import (
     Application,
     Certificate,
+    Consultation,
     Decision,
     Employment,
     Enterprise,
@@ -387,3 +389,76 @@ def _link_demo_people(sm) -> None:
         db.session.add(EnterpriseUser(user_id=enterprise_user.id,
                                       enterprise_id=registration.enterprise_id, is_admin=True))
     db.session.commit()
+
+
+# The demo practitioner's questions: (category, subject, what they wrote, the answer, and the
+# public copy as staff would publish it; None = not published). The first ones show the FAQ
+# page in use, the last two give the staff a question to answer and one to publish.
+C = ConsultationCategory
+DEMO_QUESTIONS = [
+    (C.entry, "入库登记照片要求",
+     "我的证件照是手机拍的，上传时提示背景不合格，应该怎么处理？我的手机号13800138000。",
+     "证件照须为白色或浅色背景的正面免冠照片，JPEG 或 PNG 格式。请在浅色墙前重新拍摄后上传，"
+     "系统会自动裁剪并转换。",
+     "入库登记上传证件照时提示背景不合格，怎么办？",
+     "证件照须为白色或浅色背景的正面免冠照片，JPEG 或 PNG 格式。请在浅色墙前重新拍摄后上传，"
+     "系统会自动裁剪并转换。"),
+    (C.initial, "初始注册需要多久",
+     "我在单位提交了初始注册申请，请问多久可以办结？",
+     "企业核实上报后，注册管理部门受理并在20个工作日内作出决定；被退回补正的，补正后重新计算。"
+     "办理进度可在“我的申请”中查看。",
+     "初始注册申请一般多久办结？",
+     "企业核实上报后，注册管理部门受理并在20个工作日内作出决定；被退回补正的，补正后重新计算。"
+     "办理进度可在“我的申请”中查看。"),
+    (C.change, "变更单位后原注册怎么办",
+     "我从原公司离职去了新单位，需要先注销再重新注册吗？",
+     "不需要注销。新单位签订劳动合同并缴纳社保后，在“我的申请”中提交变更注册，由新单位核实上报；"
+     "批准后注册有效期不变。",
+     "更换聘用单位后，需要先注销原注册吗？",
+     "不需要注销。新单位签订劳动合同并缴纳社保后，在“我的申请”中提交变更注册，由新单位核实上报；"
+     "批准后注册有效期不变。"),
+    (C.renewal, "延续注册的时间",
+     "我的注册明年3月到期，现在可以申请延续吗？继续教育学时不够怎么办？",
+     "请在注册有效期届满前30日至届满前提交延续注册申请，并按规定完成继续教育学时。"
+     "学时不足的，应先完成继续教育。",
+     "注册快到期了，什么时候申请延续注册？",
+     "请在注册有效期届满前30日至届满前提交延续注册申请，并按规定完成继续教育学时。"
+     "学时不足的，应先完成继续教育。"),
+    (C.certificate, "电子证书打印",
+     "电子证书打印出来需要盖章吗？",
+     "电子证书由注册管理部门电子签章，打印件须本人手写签名后使用；真伪可扫描二维码或在公众查询页核验。",
+     "电子注册证书打印后还需要盖章吗？",
+     "电子证书由注册管理部门电子签章，打印件须本人手写签名后使用；真伪可扫描二维码或在公众查询页核验。"),
+    (C.account, "忘记密码",
+     "我忘记了登录密码，怎么找回？",
+     None, None, None),
+    (C.other, "继续教育证明",
+     "继续教育证明需要原件吗？",
+     "上传继续教育证明的扫描件即可，原件请妥善保存备查。",
+     None, None),
+]
+
+
+def load_demo_questions(sm) -> int:
+    """Add the demo practitioner's questions that are missing (keyed by subject)."""
+    asker, staff = sm.find_user(username="practitioner"), sm.find_user(username="reviewer")
+    if asker is None or staff is None:
+        return 0
+    have = set(db.session.scalars(select(Consultation.subject).where(
+        Consultation.asker_id == asker.id)))
+    day = dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC)  # fixed, so reruns add nothing
+    added = 0
+    for n, (category, subject, question, answer, faq_q, faq_a) in enumerate(DEMO_QUESTIONS):
+        if subject in have:
+            continue
+        asked = day + dt.timedelta(days=3 * n)
+        db.session.add(Consultation(
+            asker_id=asker.id, category=category, subject=subject, question=question,
+            answer=answer, created_at=asked,
+            answered_by_id=staff.id if answer else None,
+            answered_at=asked + dt.timedelta(days=1) if answer else None,
+            faq_question=faq_q, faq_answer=faq_a, published=faq_q is not None,
+            published_at=asked + dt.timedelta(days=2) if faq_q else None))
+        added += 1
+    db.session.commit()
+    return added

@@ -480,6 +480,10 @@ class Consultation(Model):
     def __str__(self) -> str:
         return self.subject
 
+    def is_answered(self) -> bool:
+        """For the lists' 待答复 / 已答复 column (FAB shows a model method like a column)."""
+        return bool(self.answer)
+
 
 class Notification(Model):
     __tablename__ = "notification"

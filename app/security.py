@@ -34,6 +34,14 @@ SIGNED_IN = {
     "MyConsultationView": READ + ("can_add",),
 }
 
+# Authority staff, reviewers and approvers alike, answer questions and publish FAQ entries:
+# questions come in about every stage, including decisions.
+CONSULTATION_STAFF = {
+    "ConsultationQueueView": READ_EDIT,
+    "ConsultationAdminView": READ_EDIT,
+    "FaqPublishView": READ_EDIT,
+}
+
 
 @dataclass(frozen=True)
 class RoleSpec:
@@ -90,7 +98,7 @@ ROLES: dict[str, RoleSpec] = {
             "EnterpriseAdminView": READ_ADD_EDIT,
             "EmploymentAdminView": READ,
             "CertificateAdminView": READ,
-            "ConsultationAdminView": READ_EDIT,
+            **CONSULTATION_STAFF,
             "QualificationTypeView": READ,
             "SpecialtyView": READ,
             "PractitionerApi": API_READ_WRITE,
@@ -112,6 +120,7 @@ ROLES: dict[str, RoleSpec] = {
             "EnterpriseAdminView": READ,
             "EmploymentAdminView": READ,
             "CertificateAdminView": READ,
+            **CONSULTATION_STAFF,
             "QualificationTypeView": READ,
             "SpecialtyView": READ,
         },

@@ -24,12 +24,15 @@ READ = ["can_list", "can_show"]
 def enum_field(enum_class: type[LabeledEnum], label) -> SelectField:
     """A select box whose labels are translated per request (FAB's EnumField fixes them
     at start-up, in whatever language was current then)."""
-    return SelectField(
-        label,
-        choices=enum_class.choices,
-        widget=Select2Widget(),
-        coerce=lambda v: v if isinstance(v, enum_class) else enum_class[v],
-    )
+    def coerce(value):
+        if isinstance(value, enum_class):
+            return value
+        try:
+            return enum_class[value]
+        except KeyError:  # a forged value: WTForms shows ValueError as a field error, not a 500
+            raise ValueError(value) from None
+
+    return SelectField(label, choices=enum_class.choices, widget=Select2Widget(), coerce=coerce)
 
 
 def translate_enum_fields(form_class) -> None:

@@ -24,6 +24,12 @@ from .application_views import (
     ReviewQueueView,
 )
 from .certificate_views import CertificateFileCheckView, MyRegistrationView
+from .consultation_views import (
+    ConsultationAdminView,
+    ConsultationQueueView,
+    FaqPublishView,
+    MyConsultationView,
+)
 from .enterprise_staff import EnterpriseStaffView
 from .enums import (
     N_,
@@ -31,6 +37,7 @@ from .enums import (
     VerificationStatus,
 )
 from .extensions import db
+from .faq import FaqView
 from .identity import (
     CreditCodeValidator,
     ResidentIdValidator,
@@ -41,7 +48,6 @@ from .identity import (
 from .models import (
     AuditLog,
     Certificate,
-    Consultation,
     Employment,
     Enterprise,
     EnterpriseUser,
@@ -80,19 +86,6 @@ class MyProfileView(BaseView):
     # Name and ID number come from real-name sign-up; photo and signature change only
     # through a data-correction application.
     edit_columns = ["phone", "email", "education"]
-
-
-class MyConsultationView(BaseView):
-    datamodel = RegistryInterface(Consultation)
-    base_filters = [["asker_id", FilterEqualFunction, current_user_id]]
-    base_permissions = READ + ["can_add"]
-    list_title = _l("My questions")
-    list_columns = ["subject", "category", "created_at", "answered_at"]
-    show_columns = ["subject", "category", "question", "answer", "created_at", "answered_at"]
-    add_columns = ["category", "subject", "question"]
-
-    def pre_add(self, item):
-        item.asker_id = current_user_id()
 
 
 class MyNotificationView(BaseView):
@@ -246,16 +239,6 @@ class CertificateAdminView(BaseView):
     search_columns = ["issued_at", "usage_until", "void"]
 
 
-class ConsultationAdminView(BaseView):
-    datamodel = RegistryInterface(Consultation)
-    base_permissions = READ + ["can_edit"]
-    list_title = _l("Consultations")
-    list_columns = ["subject", "category", "asker", "created_at", "answered_at", "published"]
-    show_columns = list_columns + ["question", "answer"]
-    edit_columns = ["answer", "published"]
-    search_columns = ["subject", "category", "published"]
-
-
 # ---------------------------------------------------------------- configuration and oversight
 class SpecialtyView(BaseView):
     datamodel = RegistryInterface(Specialty)
@@ -403,7 +386,10 @@ MENU = [
     (EmploymentAdminView, N_("Employments"), N_("Registration management"), "fa-briefcase"),
     (CertificateAdminView, N_("Electronic certificates"), N_("Registration management"),
      "fa-file-pdf-o"),
+    (ConsultationQueueView, N_("Questions to answer"), N_("Registration management"),
+     "fa-question-circle"),
     (ConsultationAdminView, N_("Consultations"), N_("Registration management"), "fa-comments"),
+    (FaqPublishView, N_("FAQ publishing"), N_("Registration management"), "fa-bullhorn"),
     (QualificationTypeView, N_("Qualifications"), N_("Configuration"), "fa-cog"),
     (SpecialtyView, N_("Specialties"), N_("Configuration"), "fa-cogs"),
     (EnterpriseUserAdminView, N_("Enterprise accounts"), N_("Security"), "fa-link"),
@@ -411,7 +397,7 @@ MENU = [
     (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
     (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
-NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, PublicVerificationView,
+NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, PublicVerificationView, FaqView,
            CertificateFileCheckView,
            *FORM_VIEWS]
 

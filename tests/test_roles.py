@@ -15,7 +15,7 @@ LIST_URL = "/{}/list/"
 
 def _menu_links(client) -> set[str]:
     html = client.get("/").get_data(as_text=True)  # the menu, and the home page's list of it
-    return set(re.findall(r'href="(/(?!lang/|users/userinfo|logout|static/)[a-z_/]+)"', html)) - {"/"}
+    return set(re.findall(r'href="(/(?!lang/|users/userinfo|logout|static/|faq/)[a-z_/]+)"', html)) - {"/"}
 
 
 def _landing(app, view) -> str:
@@ -101,7 +101,9 @@ def test_every_exposed_route_is_protected_or_deliberately_public(app):
               "SignupView.practitioner", "SignupView.enterprise",  # anyone may sign up
               # anyone may check a certificate or its file (公众查询)
               "PublicVerificationView.query", "PublicVerificationView.certificate",
-              "CertificateFileCheckView.index"}
+              "CertificateFileCheckView.index",
+              # anyone may read the published, anonymised questions and answers (常见问题)
+              "FaqView.index"}
     unprotected = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public:
