@@ -38,7 +38,7 @@ def charts(figures: dashboard.Dashboard, subject: str) -> dict:
     result["weekly"] = (
         title,
         svg_charts.grouped_columns(
-            "chart-weekly", f"{subject}：{title}", [w.label for w in weeks],
+            "chart-weekly", f"{subject}：{title}", [f"{w.monday:%m-%d}" for w in weeks],
             [(received, [w.received for w in weeks]), (decided, [w.decided for w in weeks])]),
         [_("Week (from Monday)"), received, decided],
         [(f"{w.label}（{w.monday:%m-%d}）", w.received, w.decided) for w in weeks],
@@ -78,7 +78,7 @@ class DashboardView(_DashboardPage):
 class EnterpriseDashboardView(_DashboardPage):
     """The same figures over the enterprise's own applications, and its practitioners."""
 
-    route_base = "/enterprise-dashboard"
+    route_base = "/enterprise/dashboard"
     detail_endpoint = "EnterpriseApplicationView.show"
 
     def scope(self) -> int | None:

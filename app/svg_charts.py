@@ -1,9 +1,9 @@
 """Small charts drawn on the server as inline SVG (inside HTML, so without an xmlns address):
 no JavaScript, no fonts or files fetched, so they work offline and under the site's
-Content-Security-Policy. Every text that reaches
-the markup goes through markupsafe.escape (a city or enterprise name is user data). Each
-chart names itself for screen readers (role="img", <title>, aria-labelledby); the page puts
-a table with the same numbers after it."""
+Content-Security-Policy. Every text that reaches the markup goes through markupsafe.escape
+(a city or enterprise name is user data). Each chart names itself for screen readers
+(role="img", <title>, <desc>, aria-labelledby); the page puts a table with the same numbers
+after it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,6 +21,7 @@ def _open(chart_id: str, title: str, width: int, height: int, description: str) 
     cid = escape(chart_id)
     return (f'<svg class="dashboard-chart" role="img" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'style="max-width: 100%; height: auto" '
             f'aria-labelledby="{cid}-title {cid}-desc" font-family="{escape(FONT)}" font-size="12">'
             f'<title id="{cid}-title">{escape(title)}</title>'
             f'<desc id="{cid}-desc">{escape(description)}</desc>')

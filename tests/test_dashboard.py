@@ -250,7 +250,7 @@ def test_enterprise_sees_only_its_own_applications_and_practitioners(app, firms,
     assert (listed.total, listed.expired, listed.expiring) == (3, 1, 1)
 
     client = login("ent_a")
-    page = client.get("/enterprise-dashboard/")
+    page = client.get("/enterprise/dashboard/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     for key in ("late5", "today"):
@@ -269,8 +269,8 @@ def test_practitioners_and_other_roles_get_no_dashboard(app, login, client):
     for username in ("prac_a", "auditor", "sysadmin"):
         user = login(username)
         assert user.get("/dashboard/").status_code == 403, username
-        assert user.get("/enterprise-dashboard/").status_code == 403, username
-    assert login("reviewer").get("/enterprise-dashboard/").status_code == 403
+        assert user.get("/enterprise/dashboard/").status_code == 403, username
+    assert login("reviewer").get("/enterprise/dashboard/").status_code == 403
     anonymous = client.get("/dashboard/")
     assert anonymous.status_code == 302 and "/login/" in anonymous.headers["Location"]
 
@@ -289,7 +289,7 @@ def test_charts_load_nothing_and_escape_user_text(app, firms, login):
     application(S.under_review, enterprise=a, city=hostile_city,
                 submitted=at(dt.date.today()), deadline=dt.date.today() - dt.timedelta(days=2))
 
-    for username, url in (("reviewer", "/dashboard/"), ("ent_a", "/enterprise-dashboard/")):
+    for username, url in (("reviewer", "/dashboard/"), ("ent_a", "/enterprise/dashboard/")):
         html = login(username).get(url).get_data(as_text=True)
         charts = SVG.findall(html)
         assert len(charts) == 5, username
