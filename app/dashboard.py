@@ -110,34 +110,49 @@ class Count:
     key: str = ""  # the state or type name, for links and tests
 
 
-def _grouped(column, enterprise_id: int | None) -> dict:
-    rows = db.session.execute(select(column, func.count()).where(_received_where(enterprise_id))
-                              .group_by(column)).all()
-    return dict(rows)
+# The four breakdowns come from one GROUP BY over the four columns (at most a few thousand
+# groups), summed per column here: one pass over the table instead of four (bench/dashboard.py:
+# the whole page's figures on 120 000 applications went from 524 to 304 ms on SQLite).
+BREAKDOWN = (Application.state, Application.app_type, Application.qualification_id,
+             Application.city)
 
 
-def counts_by_state(enterprise_id: int | None = None) -> list[Count]:
-    found = _grouped(Application.state, enterprise_id)
+def breakdown(enterprise_id: int | None = None) -> list[tuple]:
+    """(state, app_type, qualification_id, city, count) of the received applications."""
+    return [tuple(row) for row in db.session.execute(
+        select(*BREAKDOWN, func.count()).where(_received_where(enterprise_id))
+        .group_by(*BREAKDOWN)).all()]
+
+
+def _grouped(position: int, enterprise_id: int | None, rows: list[tuple] | None) -> dict:
+    totals: dict = {}
+    for row in breakdown(enterprise_id) if rows is None else rows:
+        totals[row[position]] = totals.get(row[position], 0) + row[-1]
+    return totals
+
+
+def counts_by_state(enterprise_id: int | None = None, rows=None) -> list[Count]:
+    found = _grouped(0, enterprise_id, rows)
     return [Count(str(s), found.get(s, 0), s.name) for s in ApplicationState
             if s != ApplicationState.draft or found.get(s)]
 
 
-def counts_by_type(enterprise_id: int | None = None) -> list[Count]:
-    found = _grouped(Application.app_type, enterprise_id)
+def counts_by_type(enterprise_id: int | None = None, rows=None) -> list[Count]:
+    found = _grouped(1, enterprise_id, rows)
     return [Count(str(t), found.get(t, 0), t.name) for t in ApplicationType]
 
 
-def counts_by_qualification(enterprise_id: int | None = None) -> list[Count]:
-    found = _grouped(Application.qualification_id, enterprise_id)
+def counts_by_qualification(enterprise_id: int | None = None, rows=None) -> list[Count]:
+    found = _grouped(2, enterprise_id, rows)
     qualifications = db.session.execute(
         select(QualificationType.id, QualificationType.code, QualificationType.name)
         .order_by(QualificationType.id)).all()
     return [Count(name, found.get(qid, 0), code) for qid, code, name in qualifications]
 
 
-def counts_by_city(enterprise_id: int | None = None) -> list[Count]:
+def counts_by_city(enterprise_id: int | None = None, rows=None) -> list[Count]:
     """Largest first; no city (an application without an enterprise) shows as 未知."""
-    found = _grouped(Application.city, enterprise_id)
+    found = _grouped(3, enterprise_id, rows)
     ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     result = [Count(city or gettext("Unknown"), n, city or "") for city, n in ranked[:TOP_CITIES]]
     rest = sum(n for _city, n in ranked[TOP_CITIES:])
@@ -397,12 +412,13 @@ class Dashboard:
 
 def build(today: dt.date | None = None, enterprise_id: int | None = None) -> Dashboard:
     today = today or dt.date.today()
+    rows = breakdown(enterprise_id)
     return Dashboard(
         today=today,
-        by_state=counts_by_state(enterprise_id),
-        by_type=counts_by_type(enterprise_id),
-        by_qualification=counts_by_qualification(enterprise_id),
-        by_city=counts_by_city(enterprise_id),
+        by_state=counts_by_state(rows=rows),
+        by_type=counts_by_type(rows=rows),
+        by_qualification=counts_by_qualification(rows=rows),
+        by_city=counts_by_city(rows=rows),
         weeks=weekly(today, enterprise_id),
         processing=processing_time(today, enterprise_id),
         overdue=overdue(today, enterprise_id),

@@ -114,10 +114,8 @@ def run(label: str, url: str, workdir: Path, applications: int, practitioners: i
         with app.test_request_context():  # gettext needs a request for the labels
             for scope, name in ((None, "province"), (big, "large enterprise")):
                 print(f"  -- {name}")
-                best_of("counts by state", lambda s=scope: dashboard.counts_by_state(s))
-                best_of("counts by type", lambda s=scope: dashboard.counts_by_type(s))
-                best_of("counts by qualification", lambda s=scope: dashboard.counts_by_qualification(s))
-                best_of("counts by city", lambda s=scope: dashboard.counts_by_city(s))
+                best_of("counts by state (alone)", lambda s=scope: dashboard.counts_by_state(s))
+                best_of("the four counts (one GROUP BY)", lambda s=scope: dashboard.breakdown(s))
                 best_of("weekly series (12 weeks)", lambda s=scope: dashboard.weekly(today, s))
                 figure = best_of("processing time (90 days)",
                                  lambda s=scope: dashboard.processing_time(today, s))
