@@ -73,6 +73,7 @@ ROLES: dict[str, RoleSpec] = {
         "企业用户",
         "聘用企业经办人：核实并上报本企业人员的申请",
         {
+            "EnterpriseDashboardView": ("can_index",),
             "OwnEnterpriseView": READ_EDIT,
             "EnterpriseQueueView": READ,
             "EnterpriseApplicationView": READ,
@@ -85,6 +86,7 @@ ROLES: dict[str, RoleSpec] = {
         "审查人员",
         "注册管理部门：受理、审查申请，维护资格库与企业库",
         {
+            "DashboardView": ("can_index",),
             "AcceptanceQueueView": READ,
             "ReviewQueueView": READ,
             "RegistryEntryView": ("can_file",),
@@ -109,6 +111,7 @@ ROLES: dict[str, RoleSpec] = {
         "审批人员",
         "注册管理部门：作出准予或不予注册的决定",
         {
+            "DashboardView": ("can_index",),
             "DecisionQueueView": READ,
             "RegistryEntryView": ("can_file",),
             "ApplicationAdminView": READ,

@@ -30,6 +30,7 @@ from .consultation_views import (
     FaqPublishView,
     MyConsultationView,
 )
+from .dashboard_views import DashboardView, EnterpriseDashboardView
 from .enterprise_staff import EnterpriseStaffView
 from .enums import (
     N_,
@@ -366,12 +367,14 @@ MENU = [
     (MyQualificationCertificateView, N_("My qualification certificates"), N_("Personal"), "fa-certificate"),
     (MyApplicationView, N_("My applications"), N_("Personal"), "fa-file-text"),
     (MyRegistrationView, N_("My registrations"), N_("Personal"), "fa-check-square"),
+    (EnterpriseDashboardView, N_("Our statistics"), N_("Enterprise services"), "fa-bar-chart"),
     (OwnEnterpriseView, N_("Our enterprise"), N_("Enterprise services"), "fa-building"),
     (EnterpriseQueueView, N_("Applications to verify"), N_("Enterprise services"), "fa-inbox"),
     (EnterpriseApplicationView, N_("All our applications"), N_("Enterprise services"), "fa-list-alt"),
     (EnterpriseEmploymentView, N_("Our practitioners"), N_("Enterprise services"), "fa-users"),
     (EnterpriseRegistrationView, N_("Our registered practitioners"), N_("Enterprise services"), "fa-list"),
     (EnterpriseStaffView, N_("Our accounts"), N_("Enterprise services"), "fa-user"),
+    (DashboardView, N_("Registration statistics"), N_("Registration management"), "fa-bar-chart"),
     (AcceptanceQueueView, N_("Waiting for acceptance"), N_("Registration management"), "fa-inbox"),
     (ReviewQueueView, N_("Under review"), N_("Registration management"), "fa-search"),
     (DecisionQueueView, N_("Waiting for a decision"), N_("Registration management"), "fa-gavel"),
