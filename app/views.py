@@ -38,6 +38,7 @@ from .identity import (
     parse_credit_code,
     parse_resident_id,
 )
+from .message_views import MyNotificationView
 from .models import (
     AuditLog,
     Certificate,
@@ -45,7 +46,6 @@ from .models import (
     Employment,
     Enterprise,
     EnterpriseUser,
-    Notification,
     Practitioner,
     QualificationCertificate,
     QualificationType,
@@ -93,16 +93,6 @@ class MyConsultationView(BaseView):
 
     def pre_add(self, item):
         item.asker_id = current_user_id()
-
-
-class MyNotificationView(BaseView):
-    datamodel = RegistryInterface(Notification)
-    base_filters = [["user_id", FilterEqualFunction, current_user_id]]
-    base_permissions = READ
-    list_title = _l("Messages")
-    list_columns = ["title", "created_at", "read_at"]
-    show_columns = ["title", "body", "created_at"]
-    base_order = ("created_at", "desc")
 
 
 # ---------------------------------------------------------------- enterprise (企业)
