@@ -1,6 +1,7 @@
 """E-mail copies through a real SMTP server (aiosmtpd) started by the test: who receives
 what, in Chinese UTF-8 with an absolute link; a server that is down never stops a
 transition, and the copy is sent by the retry."""
+import datetime as dt
 import email
 import socket
 from email import policy
@@ -13,7 +14,13 @@ from app.enums import ApplicationState as S
 from app.extensions import db
 from app.mailer import send_emails
 from app.models import Notification
-from tests.workflow_support import act, enterprise_of, make_applicant, put_application
+from tests.workflow_support import (
+    act,
+    enterprise_of,
+    make_applicant,
+    put_application,
+    put_registration,
+)
 
 BASE = "https://zscx.example.gov.cn"
 
@@ -121,3 +128,16 @@ def test_without_smtp_no_copy_is_wanted(app, applicant):
     app_id = put_application(person, enterprise_of("ent_a", app), S.pending_enterprise)
     assert act(me, app_id, "withdraw").status_code == 200
     assert states(kind="withdraw") == [(None, 0), (None, 0)]
+
+
+def test_reminders_are_e_mailed_by_the_command(app, smtp_server):
+    person = make_applicant(app, "holder", enterprise_of("ent_a", app))
+    registration = put_registration(person, enterprise_of("ent_a", app), [dt.date(2027, 6, 30)])
+    result = app.test_cli_runner().invoke(args=["reminders", "send", "--today", "2027-05-31"])
+    assert result.exit_code == 0, result.output
+    assert states(kind="renewal_30") == [("sent", 1), ("sent", 1)]
+    recipients = sorted(r[0] for r, _ in smtp_server.received)
+    assert recipients == ["ent_a@test.invalid", "holder@test.invalid"]
+    message = next(m for r, m in smtp_server.received if r == ["holder@test.invalid"])
+    assert registration.number in message["Subject"]
+    assert f"{BASE}/myregistrationview/show/{registration.id}" in message.get_content()
