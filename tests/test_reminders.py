@@ -2,6 +2,7 @@
 and only once, also when another run recorded it first; working days skip the configured
 holidays."""
 import datetime as dt
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -183,3 +184,31 @@ def test_command_prints_a_summary_per_kind(app, person):
     assert "renewal_30: 0" in again.output
     bad = app.test_cli_runner().invoke(args=["reminders", "send", "--today", "31.05.2027"])
     assert bad.exit_code != 0
+
+
+def test_two_runs_at_once_send_each_reminder_once(app, person):
+    for n in range(3):
+        other = make_applicant(app, f"holder{n}", enterprise_of("ent_b", app))
+        put_registration(other, enterprise_of("ent_b", app), [EXPIRY])
+    put_registration(person, enterprise_of("ent_a", app), [EXPIRY])
+    today = EXPIRY - dt.timedelta(days=30)
+    start, reports, errors = threading.Barrier(2), [], []
+
+    def one_run():
+        with app.app_context():
+            try:
+                start.wait()
+                reports.append(send_reminders(today).reminders["renewal_30"])
+            except Exception as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sum(reports) == 4
+    # one message to each holder and one to each enterprise's staff per registration
+    assert len(sent("renewal_30")) == 8
