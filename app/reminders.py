@@ -94,10 +94,12 @@ def renewal_kind(days: int, lower: int) -> Kind:
                       func.min(RegistrationSpecialty.expires_on).label("due"))
                .where(RegistrationSpecialty.expires_on.between(today, window_end))
                .group_by(RegistrationSpecialty.registration_id).subquery())
-        renewing = exists().where(
-            Application.registration_id == Registration.id,
+        # An uncorrelated IN: SQLite builds it once (application.registration_id has no
+        # index, so a correlated EXISTS would scan the applications per registration).
+        renewing = Registration.id.in_(select(Application.registration_id).where(
+            Application.registration_id.isnot(None),
             Application.app_type == ApplicationType.renewal,
-            Application.state.in_(OPEN_APPLICATION_STATES))
+            Application.state.in_(OPEN_APPLICATION_STATES)))
         rows = db.session.execute(
             select(Registration.id, Registration.number, Registration.enterprise_id, due.c.due,
                    Practitioner.real_name, Practitioner.user_id, User.email,
