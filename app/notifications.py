@@ -47,7 +47,8 @@ def path_for(endpoint: str, **values) -> str:
 
 def notify(user_id: int, title: str, body: str = "", link: str | None = None,
            kind: str = "message") -> Notification:
-    """Add a message for `user_id` to the current session; the caller commits."""
+    """Add a message for `user_id` to the current session; the caller commits, then calls
+    deliver_outbox() for the e-mail copy (or leaves it to the daily job)."""
     address = (db.session.scalar(select(User.email).where(User.id == user_id))
                if mail_enabled() else None)
     message = Notification(user_id=user_id, title=title[:200], body=body, link=link, kind=kind,

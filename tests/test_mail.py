@@ -141,3 +141,20 @@ def test_reminders_are_e_mailed_by_the_command(app, smtp_server):
     message = next(m for r, m in smtp_server.received if r == ["holder@test.invalid"])
     assert registration.number in message["Subject"]
     assert f"{BASE}/myregistrationview/show/{registration.id}" in message.get_content()
+
+
+def test_a_server_that_never_answers_delays_by_the_timeout_only(app, applicant):
+    import time
+
+    with socket.socket() as silent:  # accepts connections (backlog), never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1],
+                          MAIL_TIMEOUT=1)
+        person, me = applicant
+        app_id = put_application(person, enterprise_of("ent_a", app), S.pending_enterprise)
+        started = time.perf_counter()
+        response = act(me, app_id, "withdraw")
+        assert response.status_code == 200 and response.json["state"] == "withdrawn"
+        assert time.perf_counter() - started < 5
+    assert states(kind="withdraw") == [("failed", 1), ("failed", 1)]
