@@ -153,3 +153,25 @@ DEMO_ACCOUNTS_FILE = INSTANCE_DIR / "demo-accounts.txt"
 # How long audit rows are kept: `flask audit purge` (daily, by cron) deletes older ones.
 # Six months is the legal minimum (网络安全法 第二十一条), so less than 180 days is refused.
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "183"))
+
+# E-mail copies of in-app messages (app/mailer.py). Without MAIL_SERVER no e-mail is sent,
+# only the message centre is used. MAIL_USE_TLS = STARTTLS on a plain port (587);
+# MAIL_USE_SSL = implicit TLS (465). The password comes from the environment only.
+MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+# Seconds to wait for the SMTP server: a transition's page waits at most this long.
+MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 10))
+# A copy that failed this many times is given up (state stays "failed").
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
+
+# Reminders (flask reminders send, daily by cron; app/reminders.py).
+RENEWAL_REMINDER_DAYS = (90, 30)  # days before the earliest running specialty expiry
+CERTIFICATE_USAGE_REMINDER_DAYS = int(os.environ.get("CERTIFICATE_USAGE_REMINDER_DAYS", 15))
+ENTERPRISE_WAITING_WORKING_DAYS = int(os.environ.get("ENTERPRISE_WAITING_WORKING_DAYS", 5))
+# An authority item is "near its time limit" with this many working days left or fewer.
+DEADLINE_NEAR_WORKING_DAYS = int(os.environ.get("DEADLINE_NEAR_WORKING_DAYS", 3))

@@ -68,7 +68,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
-    from . import commands, errors, headers, password_change, passwords, sessions, views
+    from . import (
+        commands,
+        errors,
+        headers,
+        message_views,
+        password_change,
+        passwords,
+        sessions,
+        views,
+    )
 
     # FAB's own password forms (add user, reset passwords) follow app/passwords.py too.
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
@@ -84,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     commands.register(app)
     errors.register(app)
     headers.register(app)
+    message_views.register(app)
     sessions.register(app)  # before password_change: an expired session is no session
     password_change.register(app)
     return app

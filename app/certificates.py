@@ -16,6 +16,7 @@ from .dates import add_years
 from .enums import ApplicationType, RegistrationEventKind, RegistrationStatus
 from .extensions import db
 from .models import Application, Certificate, Registration, RegistrationEvent
+from .transition_messages import tell_certificate_issued
 
 # Statuses in which no certificate may be downloaded or shown as current.
 BLOCKED = {RegistrationStatus.cancelled, RegistrationStatus.lapsed,
@@ -70,14 +71,14 @@ def after_approval(app: Application, today: dt.date) -> None:
                 Registration.practitioner_id == app.practitioner_id,
                 Registration.status == RegistrationStatus.valid)):
             record_event(registration, RegistrationEventKind.correction, today, app)
-            issue_version(registration, today)
+            tell_certificate_issued(registration, issue_version(registration, today))
         return
     db.session.flush()
     registration = db.session.get(Registration, app.registration_id)
     chosen = [s.name for s in app.specialties] or None
     record_event(registration, RegistrationEventKind[app.app_type.name], today, app, chosen)
     if app.app_type != ApplicationType.cancellation:
-        issue_version(registration, today)
+        tell_certificate_issued(registration, issue_version(registration, today))
 
 
 def current_certificate(registration: Registration) -> Certificate | None:

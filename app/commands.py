@@ -1,5 +1,6 @@
 """Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`,
-`flask roster import`, `flask registrations lapse`, `flask audit purge`."""
+`flask roster import`, `flask registrations lapse`, `flask audit purge`,
+`flask reminders send`."""
 from __future__ import annotations
 
 import click
@@ -11,6 +12,7 @@ demo_cli = AppGroup("demo", help="Demo data (development only).")
 roster_cli = AppGroup("roster", help="The qualification certificate roster.")
 registrations_cli = AppGroup("registrations", help="The registration register.")
 audit_cli = AppGroup("audit", help="The audit trail.")
+reminders_cli = AppGroup("reminders", help="Reminders and e-mail copies of messages.")
 
 
 @roles_cli.command("sync")
@@ -152,9 +154,33 @@ def audit_purge() -> None:
     click.echo(_("%(n)s audit records older than %(days)s days deleted.", n=deleted, days=days))
 
 
+@reminders_cli.command("send")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Judge what is due as of this date (YYYY-MM-DD); default: the server's date.")
+def reminders_send(today) -> None:
+    """Send the reminders due (each once), then the e-mail copies still pending or failed
+    (daily, by cron; running it again sends nothing twice)."""
+    import datetime as dt
+
+    from flask_babel import gettext as _
+
+    from .mailer import send_emails
+    from .reminders import send_reminders
+
+    day = today.date() if today else dt.date.today()
+    report = send_reminders(day)
+    for kind, count in report.reminders.items():
+        click.echo(_("%(date)s %(kind)s: %(n)s reminders, %(m)s messages",
+                     date=day.isoformat(), kind=kind, n=count, m=report.messages[kind]))
+    mail = send_emails()
+    click.echo(_("E-mails: %(sent)s sent, %(failed)s failed.", sent=mail.sent,
+                 failed=mail.failed))
+
+
 def register(app) -> None:
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(registrations_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(reminders_cli)

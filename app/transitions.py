@@ -20,9 +20,11 @@ from .effects import EffectRefused, apply_approval
 from .enums import ApplicationState, AuditResult
 from .extensions import db
 from .models import Application, Decision
+from .notifications import deliver_outbox, forget_outbox
 from .rules import run_prechecks
 from .scoping import NOBODY, current_enterprise_id, current_practitioner_id
 from .security import ROLES
+from .transition_messages import tell_parties
 from .workflow import (
     AUTHORITY,
     BY_NAME,
@@ -155,13 +157,20 @@ AUDITED_REFUSALS = (NotFound, Forbidden, Conflict)
 
 def fire(pk: int, name: str, user, payload: Payload, today: dt.date | None = None) -> Decision:
     try:
-        return _fire(pk, name, user, payload, today)
+        decision = _fire(pk, name, user, payload, today)
     except AUDITED_REFUSALS as refused:
         db.session.rollback()  # the refused attempt's row stands alone
+        forget_outbox()
         record(f"transition:{name}", object_type="Application", object_id=pk,
                result=AuditResult.denied, actor=user, commit=True,
                detail={"status": refused.status, "message": str(refused.message)})
         raise
+    except Exception:
+        forget_outbox()
+        raise
+    # Committed: now the e-mail copies, which can neither fail nor undo the transition.
+    deliver_outbox()
+    return decision
 
 
 def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> Decision:
@@ -206,6 +215,8 @@ def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> 
     record(f"transition:{transition.name}", object_type="Application", object_id=app.id,
            actor=user, detail={"from": from_state, "to": transition.target,
                                "reason": payload.reason or None})
+    # The parties' messages, in this transaction: none if it is refused or rolled back.
+    tell_parties(app, transition, payload.reason, payload.items)
     try:
         if transition.target == ApplicationState.approved:
             apply_approval(app, today)

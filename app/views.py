@@ -46,13 +46,13 @@ from .identity import (
     parse_credit_code,
     parse_resident_id,
 )
+from .message_views import MyNotificationView
 from .models import (
     AuditLog,
     Certificate,
     Employment,
     Enterprise,
     EnterpriseUser,
-    Notification,
     Practitioner,
     QualificationCertificate,
     QualificationType,
@@ -87,16 +87,6 @@ class MyProfileView(BaseView):
     # Name and ID number come from real-name sign-up; photo and signature change only
     # through a data-correction application.
     edit_columns = ["phone", "email", "education"]
-
-
-class MyNotificationView(BaseView):
-    datamodel = RegistryInterface(Notification)
-    base_filters = [["user_id", FilterEqualFunction, current_user_id]]
-    base_permissions = READ
-    list_title = _l("Messages")
-    list_columns = ["title", "created_at", "read_at"]
-    show_columns = ["title", "body", "created_at"]
-    base_order = ("created_at", "desc")
 
 
 # ---------------------------------------------------------------- enterprise (企业)
