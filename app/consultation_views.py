@@ -19,7 +19,7 @@ from .anonymise import anonymised
 from .audit import record as audit_record
 from .labels import COLUMN_LABELS
 from .models import Consultation
-from .notifications import notify
+from .notifications import default_locale, deliver_outbox, notify
 from .scoping import current_practitioner_id, current_user_id, refuse
 from .view_base import READ, BaseView, RegistryInterface
 
@@ -177,11 +177,16 @@ class ConsultationAdminView(BaseView):
         first = item.answered_at is None
         item.answered_by_id, item.answered_at = current_user_id(), dt.datetime.now(dt.UTC)
         # In the same transaction as the answer: FAB's edit commits both, or neither.
-        notify(item.asker_id,
-               gettext("Your question has been answered: %(s)s", s=item.subject) if first
-               else gettext("The answer to your question was updated: %(s)s", s=item.subject),
-               link=url_for("MyConsultationView.show", pk=item.id),
-               kind="consultation_answered")
+        with default_locale():
+            notify(item.asker_id,
+                   gettext("Your question has been answered: %(s)s", s=item.subject) if first
+                   else gettext("The answer to your question was updated: %(s)s",
+                                s=item.subject),
+                   link=url_for("MyConsultationView.show", pk=item.id),
+                   kind="consultation_answered")
+
+    def post_update(self, item):
+        deliver_outbox()  # the e-mail copy, now that the answer is committed
 
 
 def _previous(item, attribute: str):

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from app.enums import ApplicationState as S
 from app.extensions import db
 from app.mailer import send_emails
-from app.models import Notification
+from app.models import Consultation, Notification
 from tests.workflow_support import (
     act,
     enterprise_of,
@@ -158,3 +158,21 @@ def test_a_server_that_never_answers_delays_by_the_timeout_only(app, applicant):
         assert response.status_code == 200 and response.json["state"] == "withdrawn"
         assert time.perf_counter() - started < 5
     assert states(kind="withdraw") == [("failed", 1), ("failed", 1)]
+
+
+def test_an_answer_to_a_question_is_e_mailed_at_once(app, login, smtp_server):
+    asker = login("prac_a")
+    assert asker.post("/myconsultationview/add", data={
+        "category": "account", "subject": "忘记密码", "question": "忘记密码后如何找回？"}
+    ).status_code == 302
+    db.session.expire_all()
+    question_id = db.session.scalar(sa.select(Consultation.id).filter_by(subject="忘记密码"))
+    response = login("reviewer").post(f"/consultationadminview/edit/{question_id}",
+                                      data={"answer": "请联系本单位管理员重置密码。"})
+    assert response.status_code == 302
+
+    assert [rcpt for rcpt, _message in smtp_server.received] == [["prac_a@test.invalid"]]
+    message = smtp_server.received[0][1]
+    assert "忘记密码" in message["Subject"]
+    assert f"{BASE}/myconsultationview/show/{question_id}" in message.get_content()
+    assert states(kind="consultation_answered") == [("sent", 1)]
