@@ -262,6 +262,7 @@ def _add_records(fresh, ids, today, serial_base) -> int:
         })
     db.session.execute(insert(RegistrationSpecialty), periods)
     _demo_history_and_certificates(regs, reg_ids, periods, today)
+    _demo_decided_applications(regs, reg_ids)
     return len(regs)
 
 
@@ -306,6 +307,43 @@ DEMO_PATHS = [
 ]
 DEMO_ROLE_OF = {"submit": "practitioner", "forward": "enterprise", "accept": "reviewer",
                 "pass_review": "reviewer", "review_return": "reviewer"}
+
+
+# Decided applications of registered people: what the dashboards count as received, decided
+# and processing time. One in three registrations has one; one in eight of those refused.
+DECIDED_PATH = ["submit", "forward", "accept", "pass_review"]
+DECIDED_TYPES = [ApplicationType.change, ApplicationType.renewal, ApplicationType.add_specialty]
+
+
+def _demo_decided_applications(regs, reg_ids) -> None:
+    """Dated from the real date, like the time limits, so the last weeks are never empty."""
+    S = ApplicationState
+    now = dt.datetime.now(dt.UTC).replace(hour=2, minute=0, second=0, microsecond=0)
+    cities = dict(db.session.execute(select(Enterprise.id, Enterprise.city)).all())
+    states = [(S.draft, S.pending_enterprise), (S.pending_enterprise, S.pending_acceptance),
+              (S.pending_acceptance, S.under_review), (S.under_review, S.pending_decision)]
+    for n, (reg, _specialty, qual) in enumerate(regs):
+        if n % 3:
+            continue
+        submitted = now - dt.timedelta(days=7 + (n * 11) % 80)
+        took = 3 + (n * 7) % 24  # calendar days to the decision
+        refused = n % 8 == 6
+        decision = (("refuse", S.pending_decision, S.refused) if refused
+                    else ("approve", S.pending_decision, S.approved))
+        app_id = db.session.execute(insert(Application).values(
+            app_type=DECIDED_TYPES[n // 3 % len(DECIDED_TYPES)], practitioner_id=reg["practitioner_id"],
+            qualification_id=qual.id, enterprise_id=reg["enterprise_id"],
+            city=cities[reg["enterprise_id"]], registration_id=reg_ids[reg["number"]], state=decision[2],
+            details={}, submitted_at=submitted, decided_at=submitted + dt.timedelta(days=took),
+        ).returning(Application.id)).scalar_one()
+        steps = [(name, *states[i]) for i, name in enumerate(DECIDED_PATH)] + [decision]
+        for step, (name, source, target) in enumerate(steps):
+            at = submitted + dt.timedelta(days=took * step // (len(steps) - 1))
+            db.session.execute(insert(Decision).values(
+                application_id=app_id, transition=name, from_state=source, to_state=target,
+                actor_role=ROLES[DEMO_ROLE_OF.get(name, "approver")].name,
+                reason={"pass_review": "符合条件", "refuse": "继续教育学时不足"}.get(name),
+                created_at=at))
 
 
 def _demo_applications(people, today: dt.date) -> None:
@@ -388,7 +426,26 @@ def _link_demo_people(sm) -> None:
     if db.session.scalar(linked) is None:
         db.session.add(EnterpriseUser(user_id=enterprise_user.id,
                                       enterprise_id=registration.enterprise_id, is_admin=True))
+    db.session.flush()
+    _demo_messages(registration)
     db.session.commit()
+
+
+def _demo_messages(registration: Registration) -> None:
+    """The demo practitioner's message centre, written by the same code as in real use: the
+    latest decision on their registration and its current certificate."""
+    from .certificates import current_certificate
+    from .transition_messages import tell_certificate_issued, tell_parties
+    from .workflow import BY_NAME
+
+    decided = db.session.scalars(select(Application).where(
+        Application.registration_id == registration.id,
+        Application.state == ApplicationState.approved).order_by(Application.id)).first()
+    if decided is not None:
+        tell_parties(decided, BY_NAME["approve"])
+    certificate = current_certificate(registration)
+    if certificate is not None:
+        tell_certificate_issued(registration, certificate)
 
 
 # The demo practitioner's questions: (category, subject, what they wrote, the answer, and the

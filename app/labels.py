@@ -63,6 +63,7 @@ COLUMN_LABELS = {
     "title": _l("Title"),
     "body": _l("Content"),
     "read_at": _l("Read at"),
+    "link": _l("Link"),
     "validity_years": _l("Validity (years)"),
     "validity_per_specialty": _l("Validity per specialty"),
     "initial_window_years": _l("Initial registration window (years)"),

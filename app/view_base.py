@@ -2,12 +2,14 @@
 scoping that also covers FAB's action routes (app/scoping.py)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import g
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla import filters as fab_filters
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, format_datetime, gettext
 from sqlalchemy import false
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField
@@ -151,9 +153,12 @@ class RegistryInterface(AuditedInterface):
 
 
 def _blank_if_none(value):
-    """None shows blank, a to-many relation as a list of names, anything else as FAB would."""
+    """None shows blank, a to-many relation as a list of names, a time to the minute in the
+    configured time zone (stored in UTC), anything else as FAB would."""
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     return value

@@ -3,12 +3,15 @@ refused in production."""
 import sqlalchemy as sa
 
 from app.demo import DEMO_ACCOUNTS, load_demo_data
+from app.enums import ApplicationState
 from app.extensions import db
 from app.identity import parse_credit_code, parse_resident_id
 from app.models import (
+    Application,
     Employment,
     Enterprise,
     EnterpriseUser,
+    Notification,
     Practitioner,
     QualificationCertificate,
     Registration,
@@ -69,6 +72,22 @@ def test_demo_accounts_link_to_a_practitioner_and_an_enterprise(app, login):
     link = db.session.scalar(sa.select(EnterpriseUser).filter_by(
         user_id=sm.find_user(username="enterprise").id))
     assert link.enterprise_id == practitioner.registrations[0].enterprise_id
+    # The demo practitioner's message centre holds what the real code writes on approval.
+    kinds = db.session.scalars(sa.select(Notification.kind).filter_by(
+        user_id=practitioner.user_id)).all()
+    assert sorted(kinds) == ["approve", "certificate_issued"]
+
+
+def test_demo_has_decisions_for_the_dashboards(app):
+    load_demo_data(practitioners=60, enterprises=8)
+    decided = db.session.scalars(sa.select(Application).where(Application.state.in_(
+        [ApplicationState.approved, ApplicationState.refused]))).all()
+    assert decided and {a.state for a in decided} == {ApplicationState.approved,
+                                                      ApplicationState.refused}
+    assert len({a.app_type for a in decided}) == 3
+    for application in decided:
+        assert application.submitted_at < application.decided_at and application.city
+        assert [d.transition for d in application.decisions][-1] in ("approve", "refuse")
 
 
 def test_demo_is_refused_in_production(app):
