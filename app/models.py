@@ -296,8 +296,9 @@ class Application(Model):
     )
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = _created_at()
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Indexed for the dashboards' weekly series and processing time (app/dashboard.py).
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
