@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.scratch_db import scratch_postgres  # noqa: E402
+from bench.scratch_db import bench_app, scratch_postgres  # noqa: E402
 
 
 def best_of(label: str, action, runs: int = 3):
@@ -74,20 +74,14 @@ def add_decided(total_wanted: int, big_enterprise: int, seed: int = 7) -> int:
 
 
 def run(label: str, url: str, workdir: Path, applications: int, practitioners: int) -> None:
-    from flask_migrate import upgrade
-
-    from app import create_app, dashboard
+    from app import dashboard
     from app.demo import ensure_demo_accounts, load_demo_data
     from app.extensions import db
     from app.models import Application, EnterpriseUser, Registration
-    from app.security import sync_roles
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "DEMO_ACCOUNTS_FILE": workdir / "demo.txt"})
+    app = bench_app(url, workdir)
     print(f"{label}:")
     with app.app_context():
-        upgrade()
-        sync_roles(app.appbuilder)
         started = time.perf_counter()
         load_demo_data(practitioners, max(24, practitioners // 5))
         passwords = {a.username: p for a, p in ensure_demo_accounts(

@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,17 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.scratch_db import scratch_postgres  # noqa: E402
+from bench.scratch_db import bench_app, cli_twice, scratch_postgres, timed  # noqa: E402
 
 # Every demo registration expires within four years of the demo's fixed date, 2026-11-01.
 ALL_EXPIRED = "2031-01-01"
-
-
-def timed(label: str, action):
-    started = time.perf_counter()
-    result = action()
-    print(f"  {label:<44} {time.perf_counter() - started:6.1f} s")
-    return result
 
 
 def download(client, url: str) -> bytes:
@@ -46,20 +37,14 @@ def download(client, url: str) -> bytes:
 
 def run(label: str, url: str, workdir: Path, registrations: int) -> None:
     import openpyxl
-    from flask_migrate import upgrade
 
-    from app import create_app
     from app.demo import ensure_demo_accounts, load_demo_data
     from app.extensions import db
     from app.models import QualificationType, Registration
-    from app.security import sync_roles
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "DEMO_ACCOUNTS_FILE": workdir / "demo.txt"})
+    app = bench_app(url, workdir)
     print(f"{label}:")
     with app.app_context():
-        upgrade()
-        sync_roles(app.appbuilder)
         practitioners = registrations * 4 // 3
         timed(f"demo load ({practitioners} practitioners)",
               lambda: load_demo_data(practitioners, max(24, practitioners // 5)))
@@ -92,17 +77,8 @@ def run(label: str, url: str, workdir: Path, registrations: int) -> None:
     print(f"    {rows} rows")
     timed("Excel, constructors only (list filter)", lambda: download(client, f"{base}/xlsx{filtered}"))
 
-    with app.app_context():
-        runner = app.test_cli_runner()
-        for attempt in ("first run", "second run"):
-            result = timed(f"lapse --today {ALL_EXPIRED}, {attempt}", lambda: runner.invoke(
-                args=["registrations", "lapse", "--today", ALL_EXPIRED]))
-            assert result.exit_code == 0, result.output
-            print(f"    {result.output.strip()}")
-        db.session.remove()
-        db.engines[None].dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak memory of this process so far: {peak:.0f} MB")
+    cli_twice(app, f"lapse --today {ALL_EXPIRED}",
+              ["registrations", "lapse", "--today", ALL_EXPIRED])
 
 
 def main() -> None:

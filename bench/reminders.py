@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,16 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.scratch_db import scratch_postgres  # noqa: E402
+from bench.scratch_db import bench_app, cli_twice, scratch_postgres, timed  # noqa: E402
 
 CHUNK = 5000
-
-
-def timed(label: str, action):
-    started = time.perf_counter()
-    result = action()
-    print(f"  {label:<48} {time.perf_counter() - started:6.1f} s")
-    return result
 
 
 def add_accounts() -> tuple[int, int]:
@@ -68,20 +59,13 @@ def add_accounts() -> tuple[int, int]:
 
 
 def run(label: str, url: str, workdir: Path, registrations: int, today: str) -> None:
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.demo import ensure_demo_accounts, load_demo_data
     from app.extensions import db
     from app.models import Notification, Registration
-    from app.security import sync_roles
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEMO_ACCOUNTS_FILE": workdir / "demo.txt",
-                      "MAIL_SERVER": ""})
+    app = bench_app(url, workdir, MAIL_SERVER="")
     print(f"{label}:")
     with app.app_context():
-        upgrade()
-        sync_roles(app.appbuilder)
         practitioners = registrations * 4 // 3
         timed(f"demo load ({practitioners} practitioners)",
               lambda: load_demo_data(practitioners, max(24, practitioners // 5)))
@@ -92,19 +76,11 @@ def run(label: str, url: str, workdir: Path, registrations: int, today: str) -> 
         before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
         db.session.remove()
 
-        runner = app.test_cli_runner()
-        for attempt in ("first run", "second run"):
-            result = timed(f"reminders send --today {today}, {attempt}", lambda: runner.invoke(
-                args=["reminders", "send", "--today", today]))
-            assert result.exit_code == 0, result.output
-            for line in result.output.strip().splitlines():
-                print(f"    {line}")
+    cli_twice(app, f"reminders send --today {today}", ["reminders", "send", "--today", today])
+    with app.app_context():
         written = db.session.scalar(sa.select(sa.func.count(Notification.id))) - before
         print(f"    messages written in all: {written}")
         db.session.remove()
-        db.engines[None].dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak memory of this process so far: {peak:.0f} MB")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""A throw-away PostgreSQL database for a benchmark run, on the server of DATABASE_URL."""
+"""Support for the benchmarks: a throw-away PostgreSQL database, the migrated application,
+timed steps and cron commands run twice."""
 from __future__ import annotations
 
 import os
@@ -27,3 +28,51 @@ def scratch_postgres(prefix: str) -> Iterator[str | None]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def timed(label: str, action):
+    """Run `action`, print how long it took, return its result."""
+    import time
+
+    started = time.perf_counter()
+    result = action()
+    print(f"  {label:<48} {time.perf_counter() - started:6.1f} s")
+    return result
+
+
+def bench_app(url: str, workdir, **config):
+    """The application on `url`, its schema migrated and the roles synced."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.security import sync_roles
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                      "DEMO_ACCOUNTS_FILE": workdir / "demo.txt", **config})
+    with app.app_context():
+        upgrade()
+        sync_roles(app.appbuilder)
+    return app
+
+
+def cli_twice(app, label: str, args: list[str]) -> list[str]:
+    """A cron command run twice in a row (the second run should find nothing to do), timed;
+    prints the peak memory afterwards. Returns both outputs."""
+    import resource
+
+    from app.extensions import db
+
+    outputs = []
+    with app.app_context():
+        runner = app.test_cli_runner()
+        for attempt in ("first run", "second run"):
+            result = timed(f"{label}, {attempt}", lambda: runner.invoke(args=args))
+            assert result.exit_code == 0, result.output
+            for line in result.output.strip().splitlines():
+                print(f"    {line}")
+            outputs.append(result.output)
+        db.session.remove()
+        db.engines[None].dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory of this process so far: {peak:.0f} MB")
+    return outputs
