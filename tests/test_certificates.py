@@ -29,6 +29,7 @@ from tests.workflow_support import (
     enterprise_of,
     make_certificate_holder,
     put_application,
+    run_in_threads,
 )
 
 RARE_NAME = "王喆璟堃昇玥韡赟犇淼燚"
@@ -262,11 +263,7 @@ def test_registration_numbers_are_unique_under_concurrent_approvals(app):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=allocate) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(allocate, 8)
     assert errors == [] and sorted(serials) == list(range(1, 9))
 
 

@@ -13,7 +13,13 @@ from app.enums import ApplicationType
 from app.extensions import db
 from app.models import Application, Certificate, Notification, ReminderSent
 from app.reminders import _send_chunk, kinds, send_reminders
-from tests.workflow_support import enterprise_of, make_applicant, put_application, put_registration
+from tests.workflow_support import (
+    enterprise_of,
+    make_applicant,
+    put_application,
+    put_registration,
+    run_in_threads,
+)
 
 EXPIRY = dt.date(2027, 6, 30)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -206,11 +212,7 @@ def test_two_runs_at_once_send_each_reminder_once(app, person):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=one_run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(one_run, 2)
     assert errors == [] and sum(reports) == 4
     # one message to each holder and one to each enterprise's staff per registration
     assert len(sent("renewal_30")) == 8

@@ -184,3 +184,14 @@ def make_certificate_holder(app, login, username: str = "holder") -> tuple[Pract
     db.session.expire_all()
     registration = db.session.scalar(sa.select(Registration).filter_by(practitioner_id=person.id))
     return person, registration
+
+
+def run_in_threads(target, count: int) -> None:
+    """Run `target` in `count` threads at once and wait for all (concurrency tests)."""
+    import threading
+
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
