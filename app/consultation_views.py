@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import inspect
-from wtforms import BooleanField, ValidationError
+from wtforms import BooleanField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from .anonymise import anonymised
@@ -93,7 +93,8 @@ class OwnApplicationField(QuerySelectField):
 def _own_application_field(form_class) -> None:
     unbound = getattr(form_class, "application", None)
     if unbound is not None:
-        form_class.application = OwnApplicationField(*unbound.args, **unbound.kwargs)
+        kwargs = {**unbound.kwargs, "blank_text": _l("Not about an application")}
+        form_class.application = OwnApplicationField(*unbound.args, **kwargs)
 
 
 class MyConsultationView(BaseView):
@@ -155,7 +156,10 @@ class ConsultationAdminView(BaseView):
                     "published"]
     show_columns = ["subject", "category", "asker", "application", "question", "is_answered",
                     "answer", "answered_by", "answered_at", "published", "created_at"]
-    edit_columns = ["answer"]
+    # The question stands above the answer field, read-only: who answers must see it.
+    edit_columns = ["asked", "answer"]
+    edit_form_extra_fields = {"asked": TextAreaField(
+        COLUMN_LABELS["question"], render_kw={"readonly": True, "rows": 6})}
     search_columns = ["subject", "category", "question", "created_at", "answered_at", "published"]
     base_order = ("created_at", "desc")
     validators_columns = {"answer": [
@@ -167,6 +171,11 @@ class ConsultationAdminView(BaseView):
                           "application": _application_link("ApplicationAdminView.show")}
     label_columns = {**BaseView.label_columns, "is_answered": _l("Status"),
                      "answered_by": _l("Answered by"), "application": _l("Related application")}
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None:
+            form.asked.data = f"{item.subject}\n\n{item.question}"
 
     def pre_update(self, item):
         item.answer = (item.answer or "").strip()

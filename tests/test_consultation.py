@@ -124,6 +124,8 @@ def test_answering_notifies_the_asker_only_in_the_same_transaction(app, login):
     staff = login("reviewer")
     queue = staff.get("/consultationqueueview/list/").get_data(as_text=True)
     assert f"/show/{question.id}" in queue
+    form = staff.get(f"/consultationadminview/edit/{question.id}").get_data(as_text=True)
+    assert question.question in form and "readonly" in form  # who answers sees the question
     response = staff.post(f"/consultationadminview/edit/{question.id}",
                           data={"answer": "请登录后在个人办事中提交初始注册申请。"})
     assert response.status_code == 302
