@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import url_for
 from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction, get_field_setup_query
 from flask_babel import gettext
@@ -159,7 +160,7 @@ class ConsultationAdminView(BaseView):
     # The question stands above the answer field, read-only: who answers must see it.
     edit_columns = ["asked", "answer"]
     edit_form_extra_fields = {"asked": TextAreaField(
-        COLUMN_LABELS["question"], render_kw={"readonly": True, "rows": 6})}
+        COLUMN_LABELS["question"], widget=BS3TextAreaFieldWidget(), render_kw={"readonly": True})}
     search_columns = ["subject", "category", "question", "created_at", "answered_at", "published"]
     base_order = ("created_at", "desc")
     validators_columns = {"answer": [
