@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access, permission_name
-from flask_babel import gettext
+from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -52,7 +52,7 @@ def _format_body(body):
 def _format_read_at(read_at):
     if read_at is None:
         return Markup('<span class="label label-warning">%s</span>') % gettext("Unread")
-    return read_at.strftime("%Y-%m-%d %H:%M")
+    return format_datetime(read_at, "yyyy-MM-dd HH:mm")  # stored in UTC, shown in local time
 
 
 class MyNotificationView(BaseView):
