@@ -140,7 +140,8 @@ class MyConsultationView(BaseView):
 
     def pre_add(self, item):
         item.asker_id = current_user_id()
-        item.subject, item.question = item.subject.strip(), item.question.strip()
+        # A subject is one line (it becomes a message title and an e-mail subject).
+        item.subject, item.question = " ".join(item.subject.split()), item.question.strip()
         item.answer = item.answered_at = item.answered_by_id = None
         item.published, item.faq_question, item.faq_answer = False, None, None
 

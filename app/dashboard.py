@@ -25,6 +25,7 @@ from sqlalchemy import Date, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from .dates import start_of_day_utc
 from .deadlines import add_working_days, is_working_day, working_days_between
 from .enums import ApplicationState, ApplicationType, RegistrationStatus
 from .extensions import db
@@ -83,12 +84,6 @@ def _zone() -> str:
 
 def _day(column):
     return local_date(column, _zone())
-
-
-def _utc_start_of(day: dt.date) -> dt.datetime:
-    """Midnight of `day` in the province, as the naive UTC time both databases compare."""
-    local = dt.datetime.combine(day, dt.time(), ZoneInfo(_zone()))
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _scoped(query, enterprise_id: int | None):
@@ -176,7 +171,7 @@ class Week:
 
 def _per_day(column, condition, since: dt.date) -> dict[dt.date, int]:
     day = _day(column).label("day")
-    query = select(day, func.count()).where(condition, column >= _utc_start_of(since)) \
+    query = select(day, func.count()).where(condition, column >= start_of_day_utc(since)) \
         .group_by(day)
     return {d if isinstance(d, dt.date) else dt.date.fromisoformat(d): n
             for d, n in db.session.execute(query).all()}
@@ -250,8 +245,8 @@ def processing_time(today: dt.date, enterprise_id: int | None = None,
         _day(Application.decided_at).label("d")
     query = select(submitted, decided, func.count()).where(
         Application.state.in_(DECIDED_STATES), Application.submitted_at.is_not(None),
-        Application.decided_at >= _utc_start_of(since),
-        Application.decided_at < _utc_start_of(today + dt.timedelta(days=1)),
+        Application.decided_at >= start_of_day_utc(since),
+        Application.decided_at < start_of_day_utc(today + dt.timedelta(days=1)),
     ).group_by(submitted, decided)
     query = _scoped(query, enterprise_id)
     pairs = [(_as_date(s), _as_date(d), n) for s, d, n in db.session.execute(query).all()]

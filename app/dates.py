@@ -8,3 +8,25 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+# Times are stored in UTC; days are the province's (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai).
+def province_zone():
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+
+
+def start_of_day_utc(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the province, as an aware UTC time (compare it with stored times;
+    a naive value would be read in the database session's own time zone by PostgreSQL)."""
+    return dt.datetime.combine(day, dt.time(), province_zone()).astimezone(dt.UTC)
+
+
+def province_date(moment: dt.datetime) -> dt.date:
+    """The province's calendar day of a stored time (SQLite returns it without its zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(province_zone()).date()

@@ -1,12 +1,14 @@
 """E-mail copies of in-app messages through the configured SMTP server (standard library
 smtplib; settings MAIL_* in config.py).
 
-Each copy is claimed before it is sent by a conditional UPDATE of its attempt counter, so
-the page that wrote it and the cron job running at the same moment never both send it.
-A copy that could not be sent is marked "failed" with its attempts counted, and the cron job
-retries it until MAIL_MAX_ATTEMPTS."""
+Each copy is claimed before it is sent by a conditional UPDATE that marks it "sending" and
+counts the attempt, so the page that wrote it and the cron job running at the same moment
+never both send it. A claim left behind by a process that died is taken over once it is
+older than CLAIM_EXPIRES. A copy that could not be sent is marked "failed" with its attempts
+counted, and the cron job retries it until MAIL_MAX_ATTEMPTS."""
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -18,13 +20,26 @@ from email.utils import formatdate, make_msgid
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from .extensions import db
 from .models import Notification
-from .notifications import default_locale, mail_enabled
+from .notifications import default_locale, mail_enabled, now
 
 RETRY_STATES = ("pending", "failed")
+SENDING = "sending"
+
+
+def claim_expires() -> dt.timedelta:
+    """A send waits at most a few MAIL_TIMEOUTs (connect, STARTTLS, login, data)."""
+    return max(dt.timedelta(minutes=10), 6 * dt.timedelta(seconds=current_app.config["MAIL_TIMEOUT"]))
+
+
+def _due_clause():
+    abandoned = and_(Notification.email_state == SENDING,
+                     Notification.email_claimed_at < now() - claim_expires())
+    return and_(or_(Notification.email_state.in_(RETRY_STATES), abandoned),
+                Notification.email_attempts < current_app.config["MAIL_MAX_ATTEMPTS"])
 
 
 @dataclass
@@ -86,8 +101,7 @@ def _due(ids: Iterable[int] | None):
     query = (select(Notification.id, Notification.email_attempts, Notification.title,
                     Notification.body, Notification.link, User.email)
              .join(User, User.id == Notification.user_id)
-             .where(Notification.email_state.in_(RETRY_STATES),
-                    Notification.email_attempts < current_app.config["MAIL_MAX_ATTEMPTS"])
+             .where(_due_clause())
              .order_by(Notification.id))
     if ids is not None:
         query = query.where(Notification.id.in_(list(ids)))
@@ -98,8 +112,9 @@ def _claim(row) -> bool:
     claimed = db.session.execute(
         update(Notification)
         .where(Notification.id == row.id, Notification.email_attempts == row.email_attempts,
-               Notification.email_state.in_(RETRY_STATES))
-        .values(email_attempts=row.email_attempts + 1)
+               _due_clause())
+        .values(email_attempts=row.email_attempts + 1, email_state=SENDING,
+                email_claimed_at=now())
         .execution_options(synchronize_session=False)).rowcount == 1
     db.session.commit()
     return claimed
@@ -126,7 +141,16 @@ def send_emails(ids: Iterable[int] | None = None) -> MailReport:
                 if not _claim(row):
                     continue  # another process has it
                 try:
-                    smtp.send_message(build_message(row.email, row.title, row.body, row.link))
+                    message = build_message(row.email, row.title, row.body, row.link)
+                except (ValueError, UnicodeError) as error:
+                    # A header the e-mail library refuses (a line break in a title, a bad
+                    # address): this copy fails, the others still go.
+                    current_app.logger.warning("e-mail of message %s refused: %s", row.id, error)
+                    _set_state(row.id, "failed")
+                    report.failed += 1
+                    continue
+                try:
+                    smtp.send_message(message)
                 except (smtplib.SMTPException, OSError) as error:
                     current_app.logger.warning("e-mail of message %s failed: %s", row.id, error)
                     _set_state(row.id, "failed")

@@ -488,6 +488,8 @@ class Consultation(Model):
 
 class Notification(Model):
     __tablename__ = "notification"
+    # The navigation bar counts a user's unread messages on every page.
+    __table_args__ = (Index("ix_notification_unread", "user_id", "read_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = _user_fk(nullable=False)
     title: Mapped[str] = mapped_column(String(200))
@@ -502,6 +504,8 @@ class Notification(Model):
     # "pending" / "sent" / "failed"; pending and failed ones are retried by the cron job.
     email_state: Mapped[str | None] = mapped_column(String(16), index=True)
     email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a sender claimed the copy (email_state "sending"); an old claim is taken over.
+    email_claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created_at()
 
     user: Mapped[User] = relationship()

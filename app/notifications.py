@@ -51,7 +51,8 @@ def notify(user_id: int, title: str, body: str = "", link: str | None = None,
     deliver_outbox() for the e-mail copy (or leaves it to the daily job)."""
     address = (db.session.scalar(select(User.email).where(User.id == user_id))
                if mail_enabled() else None)
-    message = Notification(user_id=user_id, title=title[:200], body=body, link=link, kind=kind,
+    title = " ".join(title.split())[:200]  # one line: it is also an e-mail subject
+    message = Notification(user_id=user_id, title=title, body=body, link=link, kind=kind,
                            email_state=email_state_for(address), email_attempts=0)
     db.session.add(message)
     if message.email_state:

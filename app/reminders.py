@@ -13,7 +13,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User
@@ -21,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .dates import province_date, start_of_day_utc
 from .deadlines import add_working_days, is_working_day, working_days_between
 from .enums import OPEN_APPLICATION_STATES, ApplicationState, ApplicationType, RegistrationStatus
 from .extensions import db
@@ -81,6 +81,15 @@ def role_users(role_key: str) -> list[tuple[int, str | None]]:
 
 
 # ---------------------------------------------------------------- renewal
+def renewal_deadline_text(last_day: dt.date, today: dt.date) -> str:
+    """A first or missed run can come after the renewal window closed: say so, not "in time"."""
+    if last_day >= today:
+        return _("Apply for renewal in time: renewal applications are accepted until %(date)s.",
+                 date=last_day.isoformat())
+    return _("Renewal applications were accepted until %(date)s. Ask the registration "
+             "authority how to continue.", date=last_day.isoformat())
+
+
 def renewal_kind(days: int, lower: int) -> Kind:
     """Due in `days` days or fewer (and more than `lower`): the earliest running specialty
     expiry of a valid registration, to the holder and the employing enterprise."""
@@ -121,8 +130,7 @@ def renewal_kind(days: int, lower: int) -> Kind:
                 _("The registration %(number)s (%(q)s) of %(name)s expires on %(date)s, in "
                   "%(n)s days.", number=row.number, q=row.qualification, name=row.real_name,
                   date=row.due.isoformat(), n=(row.due - today).days),
-                _("Apply for renewal in time: renewal applications are accepted until "
-                  "%(date)s.", date=(row.due - dt.timedelta(days=closes)).isoformat()),
+                renewal_deadline_text(row.due - dt.timedelta(days=closes), today),
             ])
             recipients = [(user_id, email, path_for("EnterpriseRegistrationView.show", pk=row.id))
                           for user_id, email in staff.get(row.enterprise_id, [])]
@@ -160,10 +168,6 @@ def find_certificate_usage(today: dt.date) -> Iterator[Reminder]:
 
 
 # ---------------------------------------------------------------- waiting at the enterprise
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def waiting_since_before(today: dt.date, working_days: int) -> dt.datetime:
     """Submitted before this instant (UTC) means more than `working_days` working days
     have passed by `today`: it is the start of the day on which, counting back from
@@ -175,13 +179,8 @@ def waiting_since_before(today: dt.date, working_days: int) -> dt.datetime:
             if counted > working_days:
                 break
         day -= dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(), _zone()).astimezone(dt.UTC)
+    return start_of_day_utc(day)
 
-
-def local_date(moment: dt.datetime) -> dt.date:
-    if moment.tzinfo is None:  # SQLite returns the stored UTC time without its zone
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(_zone()).date()
 
 
 def find_enterprise_waiting(today: dt.date) -> Iterator[Reminder]:
@@ -196,7 +195,7 @@ def find_enterprise_waiting(today: dt.date) -> Iterator[Reminder]:
     staff = staff_by_enterprise() if rows else {}
     sent = _already_sent("enterprise_waiting", "Application", [r.id for r in rows])
     for row in rows:
-        submitted = local_date(row.submitted_at)
+        submitted = province_date(row.submitted_at)
         if (row.id, submitted) in sent:
             continue
         waited = working_days_between(submitted, today)
@@ -305,7 +304,8 @@ def _send_chunk(kind: Kind, reminders: list[Reminder]) -> tuple[int, int]:
     """(reminders recorded by this run, messages written), in one transaction."""
     won = _insert_once(kind, reminders)
     created = now()
-    rows = [{"user_id": user_id, "title": r.title[:200], "body": r.body, "link": link,
+    rows = [{"user_id": user_id, "title": " ".join(r.title.split())[:200], "body": r.body,
+             "link": link,
              "kind": kind.name, "email_state": email_state_for(email), "email_attempts": 0,
              "created_at": created}
             for r in reminders if (r.object_id, r.due_on) in won
@@ -336,6 +336,8 @@ def send_reminders(today: dt.date) -> ReminderReport:
         with default_locale():  # written now, read later in an unknown language
             batch: list[Reminder] = []
             for reminder in kind.find(today):
+                if not reminder.recipients:
+                    continue  # nobody can read it yet: left for a run that finds someone
                 batch.append(reminder)
                 if len(batch) == CHUNK:
                     flush(kind, batch)

@@ -171,6 +171,22 @@ def test_processing_time_in_working_days_across_weekend_and_holiday(app, firms, 
 
 
 # ---------------------------------------------------------------- overdue and due soon
+def test_window_edges_are_the_provinces_days_whatever_the_database_time_zone(app, firms):
+    """PostgreSQL reads a time without a zone in its session's zone; a server installed in
+    China runs in Asia/Shanghai. The windows must not move with it."""
+    a, _b = firms
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET TIME ZONE 'Asia/Shanghai'"))
+    application(S.approved, enterprise=a, submitted=at(TODAY - dt.timedelta(days=3), 10),
+                decided=at(TODAY, 18))  # this evening: inside the window
+    since = TODAY - dt.timedelta(days=89)
+    application(S.approved, enterprise=a, submitted=at(since - dt.timedelta(days=10), 10),
+                decided=at(since - dt.timedelta(days=1), 20))  # the evening before it: outside
+    figure = dashboard.processing_time(TODAY, a.id)
+    assert figure.since == since
+    assert figure.decisions == 1 and figure.distribution == [(3, 1)]
+
+
 def _due_set(firms):
     a, b = firms
     today = dt.date.today()

@@ -176,3 +176,52 @@ def test_an_answer_to_a_question_is_e_mailed_at_once(app, login, smtp_server):
     assert "忘记密码" in message["Subject"]
     assert f"{BASE}/myconsultationview/show/{question_id}" in message.get_content()
     assert states(kind="consultation_answered") == [("sent", 1)]
+
+
+def _mail_for(username: str, title: str, **columns) -> int:
+    """A message with an e-mail copy due, written as notify() would, for `username`."""
+    user_id = db.session.scalar(sa.text("SELECT id FROM ab_user WHERE username = :u"),
+                                {"u": username})
+    message = Notification(user_id=user_id, title=title, body="", kind="test",
+                           **{"email_state": "pending", "email_attempts": 0, **columns})
+    db.session.add(message)
+    db.session.commit()
+    return message.id
+
+
+def test_a_line_break_in_a_subject_fails_that_copy_only(app, smtp_server):
+    bad = _mail_for("prac_a", "忘记\r\nBcc: someone@example.com")  # stored by an older path
+    good = _mail_for("prac_b", "正常的消息")
+    report = send_emails()
+    assert (report.sent, report.failed) == (1, 1)
+    assert [rcpt for rcpt, _m in smtp_server.received] == [["prac_b@test.invalid"]]
+    db.session.expire_all()
+    assert (db.session.get(Notification, bad).email_state,
+            db.session.get(Notification, good).email_state) == ("failed", "sent")
+
+
+def test_notify_and_the_question_form_keep_titles_on_one_line(app, login):
+    from app.notifications import notify
+
+    with app.test_request_context():
+        assert notify(1, "第一行\r\nBcc: x@example.com\n第三行").title == \
+            "第一行 Bcc: x@example.com 第三行"
+        db.session.rollback()
+    assert login("prac_a").post("/myconsultationview/add", data={
+        "category": "other", "subject": "换行\r\nBcc: x@example.com", "question": "问题内容？"}
+    ).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Consultation.subject).filter(
+        Consultation.subject.like("换行%"))) == "换行 Bcc: x@example.com"
+
+
+def test_a_copy_being_sent_is_not_sent_again_until_its_claim_is_old(app, smtp_server):
+    from app.notifications import now
+
+    fresh = _mail_for("prac_a", "正在发送", email_state="sending", email_attempts=1,
+                      email_claimed_at=now())
+    assert send_emails().sent == 0 and smtp_server.received == []
+    db.session.get(Notification, fresh).email_claimed_at = now() - dt.timedelta(hours=1)
+    db.session.commit()  # the sender died an hour ago: the claim is taken over
+    assert send_emails().sent == 1
+    assert states(kind="test") == [("sent", 2)]

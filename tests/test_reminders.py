@@ -2,16 +2,18 @@
 and only once, also when another run recorded it first; working days skip the configured
 holidays."""
 import datetime as dt
+import random
 import re
 import threading
 
 import pytest
 import sqlalchemy as sa
 
+from app.demo import make_credit_code
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType
 from app.extensions import db
-from app.models import Application, Certificate, Notification, ReminderSent
+from app.models import Application, Certificate, Enterprise, Notification, ReminderSent
 from app.reminders import _send_chunk, kinds, send_reminders
 from tests.workflow_support import (
     enterprise_of,
@@ -73,6 +75,27 @@ def test_a_first_run_late_in_the_window_sends_only_the_30_day_reminder(app, pers
     put_registration(person, enterprise_of("ent_a", app), [EXPIRY])
     report = send_reminders(EXPIRY - dt.timedelta(days=10))
     assert (report.reminders["renewal_90"], report.reminders["renewal_30"]) == (0, 1)
+    # The renewal window closed 30 days before expiry: the message must not say "in time".
+    body = db.session.scalar(sa.select(Notification.body).filter_by(
+        kind="renewal_30", user_id=person.user_id))
+    closed = (EXPIRY - dt.timedelta(days=30)).isoformat()
+    assert closed in body and "请及时申请延续注册" not in body and "如何办理" in body
+
+
+def test_a_reminder_nobody_can_read_waits_for_a_reader(app):
+    nobody = make_applicant(app, "future", enterprise_of("ent_b", app))
+    user = nobody.user_id
+    nobody.user_id = None  # no account yet
+    employer = Enterprise(name="无账号企业有限公司", city="广州市", legal_representative="某某",
+                          address="广州市某路1号",
+                          credit_code=make_credit_code(random.Random(7), "440106"))
+    db.session.add(employer)
+    db.session.commit()
+    put_registration(nobody, employer, [EXPIRY])
+    assert run(EXPIRY - dt.timedelta(days=30), "renewal_30") == 0
+    nobody.user_id = user  # the account is linked later
+    db.session.commit()
+    assert run(EXPIRY - dt.timedelta(days=29), "renewal_30") == 1
 
 
 def test_no_renewal_reminder_while_a_renewal_application_is_open(app, person):

@@ -19,7 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table('reminder_sent',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=40), nullable=False, server_default='message'),
+    sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('object_type', sa.String(length=40), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
