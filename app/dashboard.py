@@ -19,13 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Date, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from .dates import start_of_day_utc
+from .dates import province_zone, start_of_day_utc
 from .deadlines import add_working_days, is_working_day, working_days_between
 from .enums import ApplicationState, ApplicationType, RegistrationStatus
 from .extensions import db
@@ -78,12 +77,8 @@ def _local_date_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, '{minutes:+d} minutes')"
 
 
-def _zone() -> str:
-    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
-
-
 def _day(column):
-    return local_date(column, _zone())
+    return local_date(column, str(province_zone()))
 
 
 def _scoped(query, enterprise_id: int | None):

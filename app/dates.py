@@ -25,8 +25,12 @@ def start_of_day_utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), province_zone()).astimezone(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time with its zone: SQLite hands timezone-aware columns back naive, and
+    they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def province_date(moment: dt.datetime) -> dt.date:
-    """The province's calendar day of a stored time (SQLite returns it without its zone)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(province_zone()).date()
+    """The province's calendar day of a stored time."""
+    return as_utc(moment).astimezone(province_zone()).date()

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .audit import record
+from .dates import as_utc
 from .enums import AuditResult
 from .extensions import db
 from .models import AccountProtection
@@ -28,14 +29,9 @@ def protection_of(user_id: int, *, create: bool = False) -> AccountProtection | 
     return row
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands timezone-aware columns back naive; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def is_locked(user_id: int) -> bool:
     row = protection_of(user_id)
-    return bool(row and row.locked_until and _aware(row.locked_until) > now())
+    return bool(row and row.locked_until and as_utc(row.locked_until) > now())
 
 
 def record_failure(user_id: int) -> None:

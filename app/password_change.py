@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from . import lockout
 from .audit import record
+from .dates import as_utc
 from .extensions import db
 from .lockout import protection_of
 
@@ -53,7 +54,7 @@ def _administrator_password_expired(user, row) -> bool:
         user.created_on
     if since is None:
         return False
-    since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
+    since = as_utc(since)
     return lockout.now() - since > dt.timedelta(days=max_age)
 
 
