@@ -115,8 +115,9 @@ ADMIN_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("ADMIN_PASSWORD_MAX_AGE_DAYS", 
 
 # Electronic certificate (domain.md section 8): usage period of a printed version.
 CERTIFICATE_USAGE_DAYS = int(os.environ.get("CERTIFICATE_USAGE_DAYS", 180))
-# The address printed in the QR code; production needs the public https address.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+# The address printed in QR codes and e-mailed links; production needs the public https
+# address. Unset outside production: the address the page was served on (app/public_address.py).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 # The authority's seal (PNG with transparency). Without it a specimen seal marked 样章 is
 # drawn; production refuses to start without it.
 SEAL_IMAGE = os.environ.get("SEAL_IMAGE", "")

@@ -70,12 +70,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import (
         commands,
+        dates,
         errors,
         headers,
         message_views,
         password_change,
         passwords,
         sessions,
+        specialty_choices,
         views,
     )
 
@@ -91,9 +93,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views.register(appbuilder)
         appbuilder.post_init()
     commands.register(app)
+    dates.register(app)
     errors.register(app)
     headers.register(app)
     message_views.register(app)
+    specialty_choices.register(app)
     sessions.register(app)  # before password_change: an expired session is no session
     password_change.register(app)
     return app

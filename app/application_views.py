@@ -2,16 +2,20 @@
 declared in APPLICATION_FORMS. State never appears in a form: only transitions change it."""
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction, FilterNotEqual
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from . import storage
+from .application_forms import APPLICATION_FORMS
+from .audit import changes, record
 from .effects import CORRECTABLE_FIELDS, CORRECTABLE_IMAGES
 from .enums import (
     OPEN_APPLICATION_STATES,
@@ -25,47 +29,50 @@ from .extensions import db
 from .images import PHOTO, SIGNATURE, SPECS, ImageRejected, check_and_normalise
 from .labels import COLUMN_LABELS
 from .models import Application, Decision, Practitioner
+from .return_answers import answer_fields, save_answer
+from .scans import DESCRIPTION as SCAN_DESCRIPTION
 from .scoping import current_enterprise_id, current_practitioner_id, refuse
 from .view_base import READ, BaseView, RegistryInterface
+from .workflow import BY_NAME
 from .workflow_views import ApplicationDetailMixin, format_deadline
 
 L = COLUMN_LABELS
 
-# Extra (non-column) fields, kept in Application.details.
+TEXT, TEXTAREA = BS3TextFieldWidget(), BS3TextAreaFieldWidget()  # FAB's look for every field
+CONTINUING_EDUCATION = {
+    ApplicationType.renewal: _l("The continuing education of this registration period: "
+                                "course, hours, year."),
+}
+
+# Extra (non-column) fields, kept in Application.details; each made for its type's form.
 EXTRA_FIELDS = {
-    "continuing_education": lambda: StringField(
-        L["continuing_education"], [Length(max=200)],
-        description=_l("Needed when applying later than the initial window: course, hours, year.")),
-    "change_reason": lambda: TextAreaField(L["change_reason"], [DataRequired(), Length(max=500)]),
-    "cancellation_reason": lambda: TextAreaField(
-        L["cancellation_reason"], [DataRequired(), Length(max=500)]),
-    "correction_field": lambda: SelectField(
-        L["correction_field"],
+    "continuing_education": lambda app_type: StringField(
+        L["continuing_education"], [Length(max=200)], widget=TEXT,
+        description=CONTINUING_EDUCATION.get(app_type, _l(
+            "Needed when applying later than the initial window: course, hours, year."))),
+    "change_reason": lambda app_type: TextAreaField(
+        L["change_reason"], [DataRequired(), Length(max=500)], widget=TEXTAREA),
+    "cancellation_reason": lambda app_type: TextAreaField(
+        L["cancellation_reason"], [DataRequired(), Length(max=500)], widget=TEXTAREA,
+        description=_l("A cancelled registration cannot be used again: a new registration "
+                       "needs a re-registration application.")),
+    "correction_field": lambda app_type: SelectField(
+        L["correction_field"], widget=Select2Widget(),
         choices=lambda: [(f, str(L[f])) for f in CORRECTABLE_FIELDS + CORRECTABLE_IMAGES]),
-    "correction_value": lambda: StringField(
-        L["correction_value"], [Optional(), Length(max=120)],
+    "correction_value": lambda app_type: StringField(
+        L["correction_value"], [Optional(), Length(max=120)], widget=TEXT,
         description=_l("For a text item: the value as it should be.")),
-    "correction_file": lambda: FileField(
+    "correction_file": lambda app_type: FileField(
         L["correction_file"],
         description=_l("For the ID photo or the signature: the new image. %(photo)s %(sig)s",
                        photo=PHOTO.description, sig=SIGNATURE.description)),
-    "correction_reason": lambda: TextAreaField(
-        L["correction_reason"], [DataRequired(), Length(max=500)]),
+    "correction_reason": lambda app_type: TextAreaField(
+        L["correction_reason"], [DataRequired(), Length(max=500)], widget=TEXTAREA),
 }
 
-# One form per application type (domain.md section 4): which fields the applicant fills in.
-APPLICATION_FORMS: dict[ApplicationType, list[str]] = {
-    ApplicationType.initial: ["qualification", "specialties", "enterprise", "continuing_education"],
-    ApplicationType.change: ["registration", "enterprise", "change_reason"],
-    ApplicationType.renewal: ["registration", "specialties", "continuing_education"],
-    ApplicationType.add_specialty: ["registration", "specialties"],
-    ApplicationType.cancellation: ["registration", "cancellation_reason"],
-    ApplicationType.re_registration: ["qualification", "specialties", "enterprise",
-                                      "continuing_education"],
-    ApplicationType.correction: ["correction_field", "correction_value", "correction_file",
-                                 "correction_reason"],
-}
-
+RESUBMIT = BY_NAME["resubmit"]
+# A returned application is corrected in its own form before it is resubmitted.
+EDITABLE_STATES = (ApplicationState.draft, ApplicationState.returned)
 ACTIVE_ENTERPRISES = [["status", FilterEqual, EnterpriseStatus.active]]
 OWN_REGISTRATIONS = [["practitioner_id", FilterEqualFunction, current_practitioner_id],
                      ["status", FilterEqual, RegistrationStatus.valid]]
@@ -82,10 +89,13 @@ class DecisionView(BaseView):
     # Not "items": a JSON column, which PostgreSQL cannot compare with search text (a 500).
     search_columns = list_columns
     base_order = ("id", "asc")
+    formatters_columns = {"transition": lambda name: _(BY_NAME[name].label) if name in BY_NAME
+                          else name}
 
 
 class MyApplicationView(ApplicationDetailMixin, BaseView):
     datamodel = RegistryInterface(Application)
+    after_action_view = "MyApplicationView"
     base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
     list_title = _l("My applications")
     list_columns = ["id", "app_type", "qualification", "enterprise", "state", "submitted_at"]
@@ -110,11 +120,42 @@ class MyApplicationView(ApplicationDetailMixin, BaseView):
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
         if item is None:
             abort(404)
+        if item.state not in EDITABLE_STATES:
+            flash(_("Only a draft or a returned application can be changed."), "warning")
+            return redirect(url_for(".show", pk=item.id))
         return redirect(url_for(f"{form_view_name(item.app_type)}.edit", pk=item.id))
+
+    @expose("/answer/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def answer(self, pk):
+        """Correct what a return named, from the returned application itself."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        if item.state != ApplicationState.returned:
+            flash(_("Only a returned application is corrected here."), "warning")
+            return redirect(url_for(".show", pk=pk))
+        errors = {}
+        if request.method == "POST":
+            errors = save_answer(item, request.form, request.files)
+            if not errors:
+                record("return_answer", object_type="Application", object_id=item.id,
+                       detail={"changes": changes(item.practitioner)})
+                db.session.commit()
+                flash(_("Your corrections are saved. Check the application, then press "
+                        "\"%(button)s\".", button=_(RESUBMIT.label)), "success")
+                return redirect(url_for(".show", pk=pk))
+            db.session.rollback()
+        return self.render_template(
+            "application_answer.html", title=_("Correct and resubmit"), application=item,
+            fields=answer_fields(item), errors=errors, typed=request.form,
+            edit_url=url_for(f"{form_view_name(item.app_type)}.edit", pk=item.id),
+            specs=SPECS, scan_description=SCAN_DESCRIPTION)
 
     def pre_delete(self, item):
         if item.state != ApplicationState.draft:
-            refuse(str(_l("Only a draft can be changed or deleted.")))
+            refuse(str(_l("Only a draft can be deleted.")))
 
 
 def form_view_name(app_type: ApplicationType) -> str:
@@ -137,7 +178,10 @@ class ApplicationFormView(BaseView):
         return self.form_again("add") or redirect(url_for("MyApplicationView.list"))
 
     def post_edit_redirect(self):
-        return self.form_again("edit") or redirect(url_for("MyApplicationView.list"))
+        """Back to the application, where it is submitted (or resubmitted)."""
+        pk = (request.view_args or {}).get("pk")
+        return self.form_again("edit") or redirect(
+            url_for("MyApplicationView.show", pk=pk) if pk else url_for("MyApplicationView.list"))
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
@@ -162,8 +206,8 @@ class ApplicationFormView(BaseView):
                           "finish or withdraw it first.", n=open_one)))
 
     def pre_update(self, item):
-        if item.state != ApplicationState.draft:
-            refuse(str(_l("Only a draft can be changed or deleted.")))
+        if item.state not in EDITABLE_STATES:
+            refuse(str(_l("Only a draft or a returned application can be changed.")))
         self._complete(item)
 
     def _complete(self, item):
@@ -229,9 +273,15 @@ def _corrections(details: dict) -> dict:
 
 
 def _form_view(app_type: ApplicationType, columns: list[str]) -> type:
-    extras = {key: EXTRA_FIELDS[key]() for key in columns if key in EXTRA_FIELDS}
+    extras = {key: EXTRA_FIELDS[key](app_type) for key in columns if key in EXTRA_FIELDS}
     model_columns = [c for c in columns if c not in EXTRA_FIELDS]
+    # A qualification without specialties has none to choose, except when adding one.
+    required = [c for c in model_columns
+                if c != "specialties" or app_type == ApplicationType.add_specialty]
+    templates = {"add_template": "specialty_add.html", "edit_template": "specialty_edit.html"} \
+        if "specialties" in columns else {}  # the specialty list follows the qualification
     return type(form_view_name(app_type), (ApplicationFormView,), {
+        **templates,
         "app_type": app_type,
         "route_base": f"/apply/{app_type.name}",
         "list_title": _l(app_type.value),
@@ -242,7 +292,7 @@ def _form_view(app_type: ApplicationType, columns: list[str]) -> type:
         "add_form_extra_fields": extras,
         "edit_form_extra_fields": extras,
         "base_filters": ApplicationFormView.base_filters + [["app_type", FilterEqual, app_type]],
-        "validators_columns": {c: [DataRequired()] for c in model_columns if c != "specialties"},
+        "validators_columns": {c: [DataRequired()] for c in required},
     })
 
 
@@ -251,7 +301,10 @@ FORM_VIEWS = [_form_view(t, cols) for t, cols in APPLICATION_FORMS.items()]
 
 class EnterpriseApplicationView(ApplicationDetailMixin, BaseView):
     datamodel = RegistryInterface(Application)
-    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
+    after_action_view = "EnterpriseApplicationView"
+    # A draft is the applicant's own business until it is submitted.
+    base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id],
+                    ["state", FilterNotEqual, ApplicationState.draft]]
     base_permissions = READ
     list_title = _l("All our applications")
     list_columns = ["id", "practitioner", "app_type", "qualification", "state", "submitted_at"]
@@ -270,6 +323,7 @@ class EnterpriseQueueView(EnterpriseApplicationView):
 class ApplicationAdminView(ApplicationDetailMixin, BaseView):
     datamodel = RegistryInterface(Application)
     base_permissions = READ
+    base_filters = [["state", FilterNotEqual, ApplicationState.draft]]  # not submitted: private
     list_title = _l("All applications")
     list_columns = ["id", "practitioner", "app_type", "qualification", "city", "state",
                     "submitted_at", "deadline"]

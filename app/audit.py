@@ -20,6 +20,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import delete, event, inspect, text
 from sqlalchemy.orm import Session
 
+from .dates import as_utc, province_zone
 from .enums import AuditResult
 from .extensions import db
 from .models import AuditLog
@@ -65,7 +66,9 @@ def scrub(value):
         return f"<{len(value)} bytes>"
     if isinstance(value, enum.Enum):
         return value.name
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+    if isinstance(value, dt.datetime):  # with the province's offset, as every time shown
+        return as_utc(value).astimezone(province_zone()).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)

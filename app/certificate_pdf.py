@@ -17,8 +17,10 @@ from xhtml2pdf import pisa
 from . import storage
 from .certificate_images import development_seal_png, qr_png, watermark_jpeg
 from .certificate_signing import sign
+from .dates import province_date
 from .extensions import db
 from .models import Certificate, StoredFile
+from .public_address import public_base_url
 
 ASSETS = Path(__file__).resolve().parent / "certificate_assets"
 
@@ -36,7 +38,7 @@ def _chinese_date(day: dt.date) -> str:
 
 
 def verification_url(token: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{token}"
+    return f"{public_base_url()}/verify/{token}"
 
 
 def _seal() -> bytes:
@@ -69,7 +71,7 @@ def certificate_fields(certificate: Certificate) -> dict:
         "specialties": [(p.specialty.name if p.specialty else "—", _chinese_date(p.expires_on))
                         for p in registration.specialties],
         "authority": current_app.config["AUTHORITY_NAME"],
-        "issued_on": _chinese_date(certificate.issued_at.date()),
+        "issued_on": _chinese_date(province_date(certificate.issued_at)),
         "usage_until": _chinese_date(certificate.usage_until),
         "verify_url": url,
         "photo": _image(person.photo),

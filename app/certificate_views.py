@@ -2,7 +2,6 @@
 check of a certificate file's digital signature."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from flask import Response, flash, redirect, url_for
@@ -21,9 +20,12 @@ from .audit import record
 from .certificate_pdf import signed_pdf
 from .certificate_signing import check
 from .certificates import CertificateBlocked, certificate_for_download
+from .dates import province_today
+from .downloads import attachment
 from .extensions import db
 from .models import Certificate, Registration
 from .public_views import PublicVerificationView
+from .register_export import specialties_text
 from .scoping import current_practitioner_id
 from .view_base import READ, BaseView, RegistryInterface
 
@@ -38,7 +40,7 @@ class MyRegistrationView(BaseView):
     list_columns = ["number", "qualification", "enterprise", "status", "first_registered_on"]
     show_columns = list_columns + ["specialties", "current_certificate"]
     search_columns = ["qualification", "status"]
-    formatters_columns = {"current_certificate": lambda c: _(
+    formatters_columns = {"specialties": specialties_text, "current_certificate": lambda c: _(
         "Version %(v)s, usage period until %(d)s", v=c.version, d=c.usage_until) if c else
         _("None yet: one is issued when you print it.")}
 
@@ -47,7 +49,7 @@ class MyRegistrationView(BaseView):
     def certificate(self, registration):
         """The signed PDF of the current version (a new version once the usage period ends)."""
         try:
-            current = certificate_for_download(registration, dt.date.today())
+            current = certificate_for_download(registration, province_today())
             pdf = signed_pdf(current)
         except CertificateBlocked as blocked:
             db.session.rollback()
@@ -56,9 +58,11 @@ class MyRegistrationView(BaseView):
         record("certificate_download", object_type="Certificate", object_id=current.id,
                detail={"registration": registration.number, "version": current.version})
         db.session.commit()
-        filename = f"certificate-{registration.number}-v{current.version}.pdf"
+        name = _("Electronic certificate %(number)s version %(v)s.pdf",
+                 number=registration.number, v=current.version)
+        fallback = f"certificate-{registration.number}-v{current.version}.pdf"
         return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": attachment(name, fallback),
             "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 

@@ -7,6 +7,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .dates import province_today
+
 roles_cli = AppGroup("roles", help="Roles and permissions.")
 demo_cli = AppGroup("demo", help="Demo data (development only).")
 roster_cli = AppGroup("roster", help="The qualification certificate roster.")
@@ -125,13 +127,12 @@ def roster_import(file: str, dry_run: bool, max_errors: int) -> None:
 def registrations_lapse(today) -> None:
     """Lapse every valid registration whose specialties have all expired (daily, by cron;
     running it again changes nothing)."""
-    import datetime as dt
 
     from flask_babel import gettext as _
 
     from .lapse import lapse_expired
 
-    day = today.date() if today else dt.date.today()
+    day = today.date() if today else province_today()
     report = lapse_expired(day)
     click.echo(_("%(date)s: %(n)s registrations lapsed, %(voided)s certificates voided.",
                  date=day.isoformat(), n=report.registrations, voided=report.certificates))
@@ -160,14 +161,13 @@ def audit_purge() -> None:
 def reminders_send(today) -> None:
     """Send the reminders due (each once), then the e-mail copies still pending or failed
     (daily, by cron; running it again sends nothing twice)."""
-    import datetime as dt
 
     from flask_babel import gettext as _
 
     from .mailer import send_emails
     from .reminders import send_reminders
 
-    day = today.date() if today else dt.date.today()
+    day = today.date() if today else province_today()
     report = send_reminders(day)
     for kind, count in report.reminders.items():
         click.echo(_("%(date)s %(kind)s: %(n)s reminders, %(m)s messages",

@@ -24,7 +24,7 @@ from sqlalchemy import Date, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from .dates import province_zone, start_of_day_utc
+from .dates import province_today, province_zone, start_of_day_utc
 from .deadlines import add_working_days, is_working_day, working_days_between
 from .enums import ApplicationState, ApplicationType, RegistrationStatus
 from .extensions import db
@@ -401,7 +401,7 @@ class Dashboard:
 
 
 def build(today: dt.date | None = None, enterprise_id: int | None = None) -> Dashboard:
-    today = today or dt.date.today()
+    today = today or province_today()
     rows = breakdown(enterprise_id)
     return Dashboard(
         today=today,

@@ -4,8 +4,6 @@ Both pages draw the same figures (app/dashboard.py) with the same charts (app/sv
 only the scope and the detail page an item links to differ."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_appbuilder import BaseView as PageView
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
@@ -13,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import dashboard, svg_charts
+from .dates import province_today
 from .extensions import db
 from .models import Enterprise
 from .scoping import current_enterprise_id
@@ -92,4 +91,4 @@ class EnterpriseDashboardView(_DashboardPage):
         enterprise = db.session.get(Enterprise, enterprise_id)
         return self.render_dashboard(
             _l("Our statistics"), enterprise.name if enterprise else "—",
-            practitioners=dashboard.registered_practitioners(enterprise_id, dt.date.today()))
+            practitioners=dashboard.registered_practitioners(enterprise_id, province_today()))

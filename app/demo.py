@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from . import placeholder_images
-from .dates import add_years
+from .dates import add_years, province_today
 from .enums import (
     ApplicationState,
     ApplicationType,
@@ -349,7 +349,7 @@ def _demo_decided_applications(regs, reg_ids) -> None:
 def _demo_applications(people, today: dt.date) -> None:
     """Initial applications at every stage, so each queue has work in the demo. Time limits
     count from the real date, so the queues show items due soon and a few overdue."""
-    now = dt.date.today()
+    now = province_today()
     cities = dict(db.session.execute(select(Enterprise.id, Enterprise.city)).all())
     for n, (pid, (qual, _year, ent_id, _luck)) in enumerate(people):
         path = DEMO_PATHS[n % len(DEMO_PATHS)]

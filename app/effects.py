@@ -153,4 +153,8 @@ APPROVAL_EFFECTS = {
 
 def apply_approval(app: Application, today: dt.date) -> None:
     APPROVAL_EFFECTS[app.app_type](app, today)
+    if app.app_type != ApplicationType.correction:
+        # A photo or signature replaced in answer to a return is the registry's from now on,
+        # before the new certificate version is issued with it.
+        _correction(app, today)
     after_approval(app, today)

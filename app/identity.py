@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from wtforms.validators import ValidationError
 
+from .dates import province_today
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -43,7 +45,7 @@ def parse_resident_id(value: str, today: dt.date | None = None) -> ResidentId:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise IdentityError("身份证号码中的出生日期不是有效日期") from None
-    today = today or dt.date.today()
+    today = today or province_today()
     if birth >= today or birth.year < 1900:
         raise IdentityError("身份证号码中的出生日期不合理")
     if resident_id_check_char(number[:17]) != number[17]:

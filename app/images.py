@@ -50,6 +50,10 @@ class ImageRejected(ValueError):
     """str(error) names the rule that failed, in the user's language."""
 
 
+class NotAnImage(ImageRejected):
+    """The content is neither JPEG nor PNG (a scan may still be a PDF, app/scans.py)."""
+
+
 def _open(content: bytes) -> Image.Image:
     if not content:
         raise ImageRejected(_("The file is empty."))
@@ -59,7 +63,7 @@ def _open(content: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(content))
             fmt = image.format
             if fmt not in ALLOWED_FORMATS:
-                raise ImageRejected(_("Only JPEG or PNG images are accepted (this file is %(f)s).",
+                raise NotAnImage(_("Only JPEG or PNG images are accepted (this file is %(f)s).",
                                       f=fmt or "?"))
             if image.width * image.height > MAX_PIXELS:
                 raise ImageRejected(_("The image has too many pixels (%(w)s×%(h)s).",
@@ -70,7 +74,7 @@ def _open(content: bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRejected(_("The image has too many pixels.")) from None
     except Image.UnidentifiedImageError:
-        raise ImageRejected(_("The file is not a JPEG or PNG image, whatever its name says.")) from None
+        raise NotAnImage(_("The file is not a JPEG or PNG image, whatever its name says.")) from None
     except (OSError, SyntaxError, ValueError):
         raise ImageRejected(_("The image file is damaged or incomplete.")) from None
     image.format_detected = fmt  # type: ignore[attr-defined]

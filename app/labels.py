@@ -76,6 +76,7 @@ COLUMN_LABELS = {
     "object_id": _l("Object"),
     "result": _l("Result"),
     "detail": _l("Detail"),
+    "scan_file": _l("Scan of the certificate"),
     "photo": _l("ID photo"),
     "signature": _l("Signature image"),
     "registration": _l("Registration"),
@@ -91,4 +92,8 @@ COLUMN_LABELS = {
     "current_certificate": _l("Electronic certificate"),
     "correction_reason": _l("Reason for the correction"),
     "time_limit": _l("Time limit"),
+    "version": _l("Version"),
+    "issued_at": _l("Issued at"),
+    "usage_until": _l("Usage period until"),
+    "void": _l("Void"),
 }

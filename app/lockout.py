@@ -42,7 +42,7 @@ def record_failure(user_id: int) -> None:
         row.locked_until = now() + dt.timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
         row.failures = 0
         record("lockout", object_type="User", object_id=user_id, result=AuditResult.denied,
-               detail={"until": row.locked_until.isoformat()})
+               detail={"until": row.locked_until})
     db.session.commit()
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select, update
 from .extensions import db
 from .models import Notification
 from .notifications import default_locale, mail_enabled, now
+from .public_address import public_base_url
 
 RETRY_STATES = ("pending", "failed")
 SENDING = "sending"
@@ -71,10 +72,9 @@ def smtp_connection():
 
 
 def absolute_link(link: str | None) -> str | None:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not link or not base or not link.startswith("/"):
+    if not link or not link.startswith("/"):
         return None
-    return base + link
+    return public_base_url() + link
 
 
 def build_message(address: str, title: str, body: str, link: str | None) -> EmailMessage:

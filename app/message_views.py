@@ -6,12 +6,13 @@ from flask import abort, flash, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access, permission_name
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import case, update
 
+from .dates import local_time
 from .extensions import db
 from .models import Notification
 from .notifications import now, unread_count
@@ -52,7 +53,7 @@ def _format_body(body):
 def _format_read_at(read_at):
     if read_at is None:
         return Markup('<span class="label label-warning">%s</span>') % gettext("Unread")
-    return format_datetime(read_at, "yyyy-MM-dd HH:mm")  # stored in UTC, shown in local time
+    return local_time(read_at)
 
 
 class MyNotificationView(BaseView):

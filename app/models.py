@@ -183,6 +183,7 @@ class QualificationCertificate(Model):
     practitioner: Mapped[Practitioner | None] = relationship(back_populates="certificates")
     qualification: Mapped[QualificationType] = relationship()
     specialty: Mapped[Specialty | None] = relationship()
+    scan_file: Mapped[StoredFile | None] = relationship()
 
     def __str__(self) -> str:
         return self.certificate_number

@@ -9,9 +9,9 @@ import dataclasses
 import datetime as dt
 import re
 
-from flask_babel import to_user_timezone
 from sqlalchemy import func, select
 
+from .dates import province_date
 from .enums import RegistrationEventKind, RegistrationStatus
 from .extensions import db
 from .models import Certificate, Practitioner, Registration
@@ -97,7 +97,7 @@ def version_verdict(certificate: Certificate, record: PublicRecord,
     superseded_by = latest if latest > certificate.version else None
     return VersionVerdict(
         version=certificate.version,
-        issued_on=to_user_timezone(certificate.issued_at).date(),
+        issued_on=province_date(certificate.issued_at),
         usage_until=certificate.usage_until, usage_ended=certificate.usage_until < today,
         superseded_by=superseded_by,
         void=certificate.void or superseded_by is not None or not record.valid)

@@ -3,8 +3,6 @@ certificate by the token its QR code carries (/verify/<token>), or looks a regis
 by real name plus registration number (/verify/), and sees the live record."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
@@ -16,6 +14,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from .audit import record as audit_record
+from .dates import province_today
 from .enums import AuditResult
 from .labels import COLUMN_LABELS as L
 from .public_record import (
@@ -68,7 +67,7 @@ class PublicVerificationView(BaseView):
             searched = True
             registration = registration_by_name_and_number(form.real_name.data, form.number.data)
             if registration is not None:
-                record = public_record(registration, dt.date.today())
+                record = public_record(registration, province_today())
             _audit_lookup("verify_lookup", "Registration", registration and registration.id,
                           found=registration is not None)
         return _public(self.render_template(
@@ -85,7 +84,7 @@ class PublicVerificationView(BaseView):
         if certificate is None:
             return _public(self.render_template(
                 "verify_unknown.html", title=_l("Certificate not found")), 404)
-        today = dt.date.today()
+        today = province_today()
         record = public_record(certificate.registration, today)
         return _public(self.render_template(
             "verify_certificate.html", record=record,

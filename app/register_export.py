@@ -13,7 +13,6 @@ import itertools
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
-from urllib.parse import quote
 
 import openpyxl
 from flask import Response, has_request_context, request, send_file, stream_with_context, url_for
@@ -24,6 +23,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, select
 
 from .audit import record
+from .dates import province_today
+from .downloads import attachment
 from .enums import N_, RegistrationStatus
 from .extensions import db
 from .models import (
@@ -117,6 +118,13 @@ class Words:
         return self.separator.join(parts)
 
 
+def specialties_text(periods) -> str:
+    """A registration's specialties with their expiry, as the export writes them (for the
+    registration pages)."""
+    return Words().specialties((p.specialty.name if p.specialty else None, p.expires_on)
+                               for p in periods)
+
+
 def register_rows(registration_ids) -> Iterator[list]:
     """The export's rows as Python values (dates stay dates), streamed from the database.
     The query runs when the first row is asked for: Flask generates a streamed response
@@ -206,10 +214,9 @@ def _xlsx_cell(sheet, value):
 # ---------------------------------------------------------------- responses
 def _disposition(extension: str) -> str:
     """An attachment named after the register and today's date, with an ASCII fallback."""
-    today = dt.date.today().isoformat()
-    name = f"{gettext('Registration register')}-{today}.{extension}"
-    return (f"attachment; filename=\"registration-register-{today}.{extension}\"; "
-            f"filename*=UTF-8''{quote(name)}")
+    today = province_today().isoformat()
+    return attachment(f"{gettext('Registration register')}-{today}.{extension}",
+                      f"registration-register-{today}.{extension}")
 
 
 def csv_response(registration_ids) -> Response:

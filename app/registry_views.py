@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -17,11 +18,15 @@ from wtforms.validators import DataRequired, Length
 from . import storage
 from .audit import changes, record
 from .effects import IMAGE_COLUMNS
-from .enums import ApplicationType, CertificateSource, RegistryStatus, VerificationStatus
+from .enums import CertificateSource, RegistryStatus, VerificationStatus
 from .extensions import db
 from .images import SCAN, SPECS, ImageRejected, check_and_normalise
 from .models import Application, Practitioner, QualificationCertificate, StoredFile
-from .scoping import Refused, acting_user, current_practitioner_id, refuse
+from .notifications import default_locale, notify, path_for
+from .return_answers import ATTACHMENTS
+from .scans import DESCRIPTION as SCAN_DESCRIPTION
+from .scans import check_scan
+from .scoping import Refused, current_practitioner_id, may_see_person_files, refuse
 from .view_base import BaseView as ScopedBase
 from .view_base import RegistryInterface
 
@@ -35,11 +40,6 @@ def _me() -> Practitioner:
     return person
 
 
-def _authority_may_read() -> bool:
-    from flask import current_app
-
-    return current_app.appbuilder.sm.has_access("can_list", "PractitionerAdminView")
-
 
 class RegistryEntryView(BaseView):
     route_base = "/registry"
@@ -48,7 +48,11 @@ class RegistryEntryView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        person = _me()
+        person = db.session.get(Practitioner, current_practitioner_id())
+        if person is None:  # the superuser sees every menu; this one is a practitioner's
+            flash(_("This page is a practitioner's: your account has no registry record."),
+                  "warning")
+            return redirect(url_for("HomeView.index"))
         certificates = db.session.scalars(select(QualificationCertificate).where(
             QualificationCertificate.practitioner_id == person.id)).all()
         return self.render_template(
@@ -132,16 +136,16 @@ class RegistryEntryView(BaseView):
             (Practitioner.photo_id == file_id) | (Practitioner.signature_id == file_id))
         scans = select(QualificationCertificate.practitioner_id).where(
             QualificationCertificate.scan_id == file_id)
-        # A new image filed with a correction application, before it is approved.
-        corrections = select(Application.practitioner_id).where(
-            Application.app_type == ApplicationType.correction,
-            or_(*(Application.details[("corrections", column)].as_integer() == file_id
-                  for column in IMAGE_COLUMNS)))
+        # A new image filed with an application (a data correction, or in answer to a return)
+        # before it is approved, and the documents sent in answer to a return.
+        filed = select(Application.practitioner_id).where(or_(
+            *(Application.details[("corrections", column)].as_integer() == file_id
+              for column in IMAGE_COLUMNS),
+            *(Application.details[("attachments", key)].as_integer() == file_id
+              for key in ATTACHMENTS)))
         owners = {*db.session.scalars(owner_files), *db.session.scalars(scans),
-                  *db.session.scalars(corrections)}
-        user = acting_user()
-        mine = db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == user.id))
-        if not owners or (mine not in owners and not _authority_may_read()):
+                  *db.session.scalars(filed)}
+        if not may_see_person_files(owners):
             abort(404)
         response = Response(storage.load(stored), mimetype=stored.content_type)
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -162,13 +166,17 @@ class MyQualificationCertificateView(ScopedBase):
     list_columns = ["qualification", "specialty", "certificate_number", "issue_date",
                     "verification", "rejection_reason"]
     show_columns = list_columns + ["source"]
-    add_columns = ["qualification", "specialty", "certificate_number", "issue_date"]
+    add_columns = ["qualification", "specialty", "certificate_number", "issue_date", "scan"]
     add_form_extra_fields = {
         # Not FAB's generated field: its uniqueness check would stop a roster match.
         "certificate_number": StringField(
-            _l("Certificate number"), [DataRequired(), Length(max=40)]),
-        "scan": FileField(_l("Scan of the certificate"), description=SCAN.description),
+            _l("Certificate number"), [DataRequired(), Length(max=40)],
+            widget=BS3TextFieldWidget()),
+        "scan": FileField(_l("Scan of the certificate"), description=_l(
+            "Needed when the certificate is not on the authority's roster. %(spec)s",
+            spec=SCAN_DESCRIPTION)),
     }
+    add_template = "specialty_add.html"  # the specialty list follows the qualification
 
     def _add(self):
         """FAB's add, except that a certificate found in the roster is linked, not added."""
@@ -196,6 +204,8 @@ class MyQualificationCertificateView(ScopedBase):
         if item.specialty is not None and item.specialty.qualification is not item.qualification:
             refuse(_("These specialties do not belong to the qualification: %(s)s",
                      s=item.specialty.name))
+        if item.specialty is None and item.qualification.specialties:
+            refuse(_("Choose the specialty of the certificate."))
         number = (item.certificate_number or "").strip()
         roster = db.session.scalar(select(QualificationCertificate).where(
             QualificationCertificate.certificate_number == number))
@@ -216,7 +226,7 @@ class MyQualificationCertificateView(ScopedBase):
         if not content:
             refuse(_("The certificate is not in the roster: upload a scan for the reviewer."))
         try:
-            normalised, content_type = check_and_normalise("scan", content)
+            normalised, content_type = check_scan(content)
         except ImageRejected as rejected:
             refuse(_("Not accepted: %(why)s", why=rejected))
         item.scan_id = storage.save(normalised, content_type).id
@@ -234,3 +244,24 @@ class MyQualificationCertificateView(ScopedBase):
 class AlreadyVerified(Exception):
     """Not an error: the roster row was linked instead of adding a new one. FAB shows the
     message of whatever pre_add raises; the add itself is skipped."""
+
+
+def tell_verification_result(certificate: QualificationCertificate) -> None:
+    """A reviewer verified or rejected a declared certificate: a verified one completes the
+    holder's pending registry entry, and the holder is told either way (with the reason)."""
+    person = certificate.practitioner
+    if person is None:
+        return
+    verified = certificate.verification == VerificationStatus.verified
+    if verified and person.registry_status == RegistryStatus.pending:
+        person.registry_status = RegistryStatus.entered
+    if person.user_id is None or certificate.verification == VerificationStatus.pending:
+        return
+    with default_locale():
+        title = (_("Qualification certificate %(n)s verified", n=certificate.certificate_number)
+                 if verified else
+                 _("Qualification certificate %(n)s not verified", n=certificate.certificate_number))
+        body = _("You can now apply for registration of %(q)s.", q=certificate.qualification.name) \
+            if verified else _("Reason: %(reason)s", reason=certificate.rejection_reason or "")
+    notify(person.user_id, title, body, kind="certificate_verification",
+           link=path_for("MyQualificationCertificateView.show", pk=certificate.id))

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .dates import province_today
 from .enums import N_, CertificateSource, VerificationStatus
 from .extensions import db
 from .identity import IdentityError, parse_resident_id
@@ -412,7 +413,7 @@ def validate_roster(data: bytes, filename: str, *, session=None, today: dt.date 
     """Read and check the whole file against the rules and the database; write nothing.
     Raises RosterFileError when the file as a whole cannot be read."""
     session = session or db.session
-    today = today or dt.date.today()
+    today = today or province_today()
     report = RosterReport(filename=filename)
     positions, rows = read_table(data, filename)
     catalogue = _Catalogue(session)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from urllib.parse import quote
 
 from flask import Response, flash, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .audit import record
+from .downloads import attachment
 from .extensions import db
 from .models import StoredFile
 from .roster_import import (
@@ -132,7 +132,6 @@ class RosterImportView(BaseView):
     @expose("/template", methods=["GET"])
     @has_access
     def template(self):
-        filename = _("Qualification roster template") + ".csv"
+        name = _("Qualification roster template") + ".csv"
         return Response(template_csv(), mimetype="text/csv", headers={
-            "Content-Disposition": "attachment; filename=\"roster-template.csv\"; "
-                                   f"filename*=UTF-8''{quote(filename)}"})
+            "Content-Disposition": attachment(name, "roster-template.csv")})

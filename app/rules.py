@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .dates import add_years
+from .dates import add_years, province_today
 from .enums import (
     OPEN_APPLICATION_STATES,
     ApplicationType,
@@ -222,7 +222,7 @@ def photo_and_signature(app: Application, today: dt.date):
 
 
 def run_prechecks(app: Application, today: dt.date | None = None) -> list[RuleResult]:
-    today = today or dt.date.today()
+    today = today or province_today()
     results = []
     for name, severity, func in RULES:
         outcome = func(app, today)

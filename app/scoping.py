@@ -42,6 +42,24 @@ def current_enterprise_id() -> int:
     return found if found is not None else NOBODY
 
 
+def may_see_person_files(practitioner_ids) -> bool:
+    """Whether the signed-in user may see the photo, signature and scans of any of these
+    people: the person, the authority, and the staff of an enterprise one of their
+    applications is addressed to (it verifies them, domain.md section 2)."""
+    ids = {i for i in practitioner_ids if i is not None}
+    if not ids:
+        return False
+    if current_practitioner_id() in ids:
+        return True
+    if current_app.appbuilder.sm.has_access("can_list", "PractitionerAdminView"):
+        return True
+    from .models import Application
+
+    return db.session.scalar(select(Application.id).where(
+        Application.practitioner_id.in_(ids),
+        Application.enterprise_id == current_enterprise_id()).limit(1)) is not None
+
+
 class Refused(Exception):
     """A business rule refused a change; the message is shown to the user as is."""
 
@@ -91,5 +109,6 @@ __all__ = [
     "current_enterprise_id",
     "current_practitioner_id",
     "current_user_id",
+    "may_see_person_files",
     "refuse",
 ]

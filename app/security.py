@@ -10,12 +10,20 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.security import forms as fab_forms
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.security import check_password_hash
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
+from . import permission_labels
 from .audit import AuditedLogins, AuditedSecurityViews
+from .view_base import yes_no
 from .workflow import WORKFLOW_PERMISSION_VIEW, permissions_for
 
 READ = ("can_list", "can_show")
@@ -25,14 +33,17 @@ FULL = READ_ADD_EDIT + ("can_delete",)
 FORM = ("can_this_form_get", "can_this_form_post")
 API_READ_WRITE = ("can_get", "can_info", "can_post", "can_put")
 
-# What every signed-in person may do: their own account page, password, messages, Q&A.
+# What every signed-in person may do: their own account page and password (the buttons on
+# that page are FAB's actions, named bare), messages, Q&A.
 SIGNED_IN = {
-    "UserDBModelView": ("can_userinfo",),
-    "UserInfoEditView": FORM,
+    "UserDBModelView": ("can_userinfo", "resetmypassword"),
     "ResetMyPasswordView": FORM,
     "MyNotificationView": READ,
     "MyConsultationView": READ + ("can_add",),
 }
+# Editing one's own account name; not for practitioners, whose account carries the name of
+# the real-name sign-up (corrected only by a data correction application).
+OWN_ACCOUNT_NAME = {"UserDBModelView": ("userinfoedit",), "UserInfoEditView": FORM}
 
 # Authority staff, reviewers and approvers alike, answer questions and publish FAQ entries:
 # questions come in about every stage, including decisions.
@@ -48,11 +59,13 @@ class RoleSpec:
     name: str  # the role's name in FAB's tables and on screen
     description: str
     grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    edits_own_name: bool = True
 
     def permissions(self) -> set[tuple[str, str]]:
-        pairs = {(perm, view) for view, perms in {**SIGNED_IN, **self.grants}.items()
-                 for perm in perms}
-        return pairs
+        # A role's grants on a view add to what everyone signed in has there.
+        common = (SIGNED_IN, OWN_ACCOUNT_NAME) if self.edits_own_name else (SIGNED_IN,)
+        return {(perm, view) for grants in (*common, self.grants)
+                for view, perms in grants.items() for perm in perms}
 
 
 ROLES: dict[str, RoleSpec] = {
@@ -68,12 +81,15 @@ ROLES: dict[str, RoleSpec] = {
             "ApplicationFormView": ("can_add", "can_edit"),
             "MyRegistrationView": READ + ("certificate",),  # FAB names actions bare
         },
+        edits_own_name=False,
     ),
     "enterprise": RoleSpec(
         "企业用户",
         "聘用企业经办人：核实并上报本企业人员的申请",
         {
             "EnterpriseDashboardView": ("can_index",),
+            # The photo, signature and scans of applicants addressed to the enterprise.
+            "RegistryEntryView": ("can_file",),
             "OwnEnterpriseView": READ_EDIT,
             "EnterpriseQueueView": READ,
             "EnterpriseApplicationView": READ,
@@ -132,7 +148,8 @@ ROLES: dict[str, RoleSpec] = {
         "系统管理员",
         "三员之一：管理账号与基础数据，不管理角色权限，不查看审计日志",
         {
-            "UserDBModelView": FULL,
+            "UserDBModelView": FULL + ("resetpasswords",),  # FAB names actions bare
+            "ResetPasswordView": FORM,
             "EnterpriseUserAdminView": FULL,
             "QualificationTypeView": READ_EDIT,
             "SpecialtyView": READ_ADD_EDIT,
@@ -230,13 +247,50 @@ class UnknownActionIs404:
         return super().get_action_permission_name(name)
 
 
-# Same class names as FAB's, so the permission names stay FAB's.
+def _names(rows) -> str:
+    return "、".join(str(row) for row in rows or [])
+
+
+# Same class names as FAB's, so the permission names stay FAB's. FAB's screens show Python
+# values ("True", "[执业人员]", "[]") and raw permission strings; these read as the rest.
 class UserDBModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserDBModelView):
+    # first_name holds the whole name: a Chinese name is not split into given and family
+    # name here, and FAB's required last_name stays empty.
+    label_columns = {**fab_views.UserDBModelView.label_columns, "first_name": _l("Real name")}
+    description_columns = {**fab_views.UserDBModelView.description_columns,
+                           "first_name": _l("The person's full name, as screens show it")}
+    list_columns = ["first_name", "username", "email", "active", "roles"]
+    add_columns = ["first_name", "username", "active", "email", "roles", "groups", "password",
+                   "conf_password"]
+    edit_columns = ["first_name", "username", "active", "email", "roles", "groups"]
+    show_fieldsets = [(title, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]})
+                      for title, spec in fab_views.UserDBModelView.show_fieldsets]
+    user_show_fieldsets = [
+        (title, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]})
+        for title, spec in fab_views.UserDBModelView.user_show_fieldsets]
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        item.last_name = item.last_name or ""
+    formatters_columns = {"active": yes_no, "roles": _names, "groups": _names}
+
     def post_add(self, item):
         super().post_add(item)
         from .password_change import require_change
 
         require_change(item.id)  # the administrator chose it: the user must replace it
+
+
+class UserInfoEditForm(fab_forms.UserInfoEdit):
+    """One's own account name: the whole name in one field (see UserDBModelView)."""
+
+    first_name = StringField(_l("Real name"), [DataRequired(), Length(max=64)],
+                             widget=BS3TextFieldWidget())
+    last_name = None
+
+
+class UserInfoEditView(fab_views.UserInfoEditView):
+    form = UserInfoEditForm
 
 
 class ResetPasswordView(fab_views.ResetPasswordView):
@@ -262,23 +316,50 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
 
 
 class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleModelView):
-    pass
+    """Each role's permissions grouped by screen, under the screens' own titles."""
+
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    formatters_columns = {"permissions": permission_labels.screens_summary,
+                          "name": lambda name: Markup('<span class="text-nowrap">%s</span>') % name}
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        """FAB's, with the whole table of permissions instead of the list's summary."""
+        widgets = widgets or {}
+        widgets["show"] = self.show_widget(
+            pk=pk, label_columns=self.label_columns, include_columns=self.show_columns,
+            value_columns=self.datamodel.get_values_item(item, self.show_columns),
+            formatters_columns={**self.formatters_columns,
+                                "permissions": permission_labels.permissions_table},
+            actions=actions or self.actions, fieldsets=show_fieldsets or self.show_fieldsets,
+            modelview_name=self.__class__.__name__)
+        return widgets
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form_class in (self.add_form, self.edit_form, self.search_form):
+            if hasattr(form_class, "permissions"):
+                form_class.permissions.kwargs["get_label"] = permission_labels.permission_label
 
 
+# FAB's permission tables: each name in words, with the name itself beside it.
 class PermissionModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionModelView):
-    pass
+    formatters_columns = {"name": permission_labels.permission_name_text}
 
 
 class ViewMenuModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.ViewMenuModelView):
-    pass
+    formatters_columns = {"name": permission_labels.view_name_text}
 
 
 class PermissionViewModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionViewModelView):
-    pass
+    formatters_columns = {"permission": lambda p: permission_labels.permission_name_text(p.name),
+                          "view_menu": lambda v: permission_labels.view_name_text(v.name)}
 
 
 class UserGroupModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserGroupModelView):
-    pass
+    label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}
+    formatters_columns = {"users": _names, "roles": _names}
 
 
 class AuthDBView(fab_views.AuthDBView):
@@ -307,6 +388,7 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
     authdbview = AuthDBView
     userdbmodelview = UserDBModelView
     resetpasswordview = ResetPasswordView
+    userinfoeditview = UserInfoEditView
     resetmypasswordview = ResetMyPasswordView
     rolemodelview = RoleModelView
     permissionmodelview = PermissionModelView

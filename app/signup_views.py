@@ -21,6 +21,7 @@ from .extensions import db
 from .identity import CreditCodeValidator, ResidentIdValidator
 from .labels import COLUMN_LABELS as L
 from .models import Enterprise, EnterpriseUser, Practitioner
+from .passwords import RULES as PASSWORD_RULES
 from .passwords import StrongPassword
 from .security import ROLES
 
@@ -36,7 +37,8 @@ class PractitionerSignupForm(FlaskForm):
     id_number = StringField(L["id_number"], [DataRequired(), ResidentIdValidator()],
                             description=_l("You will log in with this number."))
     phone = StringField(L["phone"], [DataRequired(), MOBILE])
-    password = PasswordField(_l("Password"), [DataRequired(), StrongPassword("id_number", "phone")])
+    password = PasswordField(_l("Password"), [DataRequired(), StrongPassword("id_number", "phone")],
+                             description=PASSWORD_RULES)
     confirm = PasswordField(_l("Repeat the password"),
                             [EqualTo("password", message=_l("The passwords differ."))])
 
@@ -54,7 +56,8 @@ class EnterpriseSignupForm(FlaskForm):
         DataRequired(), Regexp(r"^[A-Za-z0-9_.-]{4,32}$",
                                message=_l("4 to 32 letters, digits, dot, dash or underscore."))])
     phone = StringField(L["phone"], [DataRequired(), MOBILE])
-    password = PasswordField(_l("Password"), [DataRequired(), StrongPassword("username", "phone")])
+    password = PasswordField(_l("Password"), [DataRequired(), StrongPassword("username", "phone")],
+                             description=PASSWORD_RULES)
     confirm = PasswordField(_l("Repeat the password"),
                             [EqualTo("password", message=_l("The passwords differ."))])
 

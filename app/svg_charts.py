@@ -92,12 +92,11 @@ def grouped_columns(chart_id: str, title: str, categories: Sequence[str],
 
 
 def _nice_ceiling(value: int) -> int:
-    """A round top for the scale (1, 2, 5 × 10^n) at or above `value`; 4 when all are 0."""
-    if value <= 0:
-        return 4
+    """A top for the scale at or above `value` whose quarters (the scale lines) are whole
+    numbers of applications: four times a round step (1, 2, 5 × 10^n); 4 when all are 0."""
     magnitude = 1
     while True:
-        for factor in (1, 2, 4, 5, 8):
-            if factor * magnitude >= value:
-                return factor * magnitude
+        for factor in (1, 2, 5):
+            if 4 * factor * magnitude >= value:
+                return 4 * factor * magnitude
         magnitude *= 10

@@ -15,12 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .audit import record
+from .dates import province_today
 from .deadlines import deadline_for
 from .effects import EffectRefused, apply_approval
 from .enums import ApplicationState, AuditResult
 from .extensions import db
 from .models import Application, Decision
-from .notifications import deliver_outbox, forget_outbox
+from .notifications import default_locale, deliver_outbox, forget_outbox
+from .return_answers import details_at, item_key, label, returnable_items
 from .rules import run_prechecks
 from .scoping import NOBODY, current_enterprise_id, current_practitioner_id
 from .security import ROLES
@@ -130,7 +132,7 @@ def available(app: Application, user_id: int) -> list[Transition]:
     return result
 
 
-def _validate(transition: Transition, payload: Payload) -> None:
+def _validate(app: Application, transition: Transition, payload: Payload) -> None:
     errors = {}
     if transition.reason and not payload.reason:
         errors["reason"] = _("State the reason.")
@@ -142,6 +144,19 @@ def _validate(transition: Transition, payload: Payload) -> None:
         errors["items"] = _("List every item to correct, each with its reason.")
     if any(not i["field"] or not i["reason"] for i in payload.items):
         errors["items"] = _("Each item needs the field or attachment and its reason.")
+    elif payload.items:
+        allowed = returnable_items(app)
+        unknown = [i["field"] for i in payload.items if item_key(i["field"]) not in allowed]
+        if unknown:
+            errors["items"] = _("These items cannot be named in a return of this application "
+                                "(the applicant could not correct them): %(items)s. Choose "
+                                "from: %(allowed)s.", items="、".join(unknown),
+                                allowed="、".join(label(k) for k in allowed))
+        else:
+            with default_locale():  # stored as the messages are, with the key for the answer
+                for item in payload.items:
+                    item["key"] = item_key(item["field"])
+                    item["field"] = label(item["key"])
     missing = [key for key in transition.requires if key not in payload.confirmations]
     if missing:
         errors["confirm"] = _("Confirm: %(items)s", items="；".join(
@@ -174,7 +189,7 @@ def fire(pk: int, name: str, user, payload: Payload, today: dt.date | None = Non
 
 
 def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> Decision:
-    today = today or dt.date.today()
+    today = today or province_today()
     transition = BY_NAME.get(name)
     if transition is None:
         raise NotFound(_("Unknown action."))
@@ -184,7 +199,7 @@ def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> 
     if app.state not in transition.source:
         raise Conflict(_("This application has already been handled (now: %(s)s). "
                          "Reload the page to see where it stands.", s=app.state))
-    _validate(transition, payload)
+    _validate(app, transition, payload)
     if not separation_ok(app, transition, user.id):
         raise Forbidden(_("Separation of duties: the person who reviewed an application "
                           "cannot also decide it."))
@@ -240,7 +255,10 @@ def _state_values(app: Application, transition: Transition, today: dt.date, prec
         values["city"] = app.enterprise.city if app.enterprise else None
     if transition.target in (ApplicationState.approved, ApplicationState.refused):
         values["decided_at"] = dt.datetime.now(dt.UTC)
+    details = details_at(app, transition.name, transition.target)
     if prechecks:
-        values["details"] = {**(app.details or {}),
-                             "prechecks": [r.as_dict() for r in prechecks]}
+        details = {**(details or app.details or {}),
+                   "prechecks": [r.as_dict() for r in prechecks]}
+    if details is not None:
+        values["details"] = details
     return values

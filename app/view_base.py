@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import g
+from flask import g, request, url_for
 from flask_appbuilder.exceptions import DatabaseException
-from flask_appbuilder.fields import EnumField
+from flask_appbuilder.fields import EnumField, QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla import filters as fab_filters
-from flask_babel import LazyString, format_datetime, gettext
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import false
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 
 from .audit import AuditedInterface
+from .dates import local_time
 from .enums import N_, LabeledEnum
 from .labels import COLUMN_LABELS
 from .scoping import ScopedModelView
@@ -37,13 +40,20 @@ def enum_field(enum_class: type[LabeledEnum], label) -> SelectField:
     return SelectField(label, choices=enum_class.choices, widget=Select2Widget(), coerce=coerce)
 
 
+NOT_CHOSEN = _l("(none chosen)")
+
+
 def translate_enum_fields(form_class) -> None:
     """Swap FAB's EnumFields, whose labels are fixed in the start-up language, for select
-    boxes translated per request."""
+    boxes translated per request; name the empty choice of an optional relation (FAB's
+    is blank, and the select box then shows its internal value "__None")."""
     if form_class is None:
         return
     for name in list(vars(form_class)):
         unbound = getattr(form_class, name)
+        if isinstance(unbound, UnboundField) and unbound.field_class is QuerySelectField \
+                and unbound.kwargs.get("allow_blank"):
+            unbound.kwargs["blank_text"] = NOT_CHOSEN
         if isinstance(unbound, UnboundField) and unbound.field_class is EnumField:
             enum_class = unbound.kwargs["enum_class"]
             field = enum_field(enum_class, unbound.kwargs.get("label"))
@@ -152,21 +162,41 @@ class RegistryInterface(AuditedInterface):
                 gettext("The data could not be saved. Please check it and try again.")) from None
 
 
+def yes_no(value) -> str:
+    return gettext("Yes") if value else gettext("No")
+
+
 def _blank_if_none(value):
     """None shows blank, a to-many relation as a list of names, a time to the minute in the
     configured time zone (stored in UTC), anything else as FAB would."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return format_datetime(value, "yyyy-MM-dd HH:mm")
+        return local_time(value)
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     return value
 
 
+def file_preview(stored) -> Markup | str:
+    """An uploaded image as a thumbnail, a PDF as a link; both open in a new tab. Served by
+    RegistryEntryView.file, which answers only those who may see the file."""
+    if stored is None:
+        return ""
+    url = url_for("RegistryEntryView.file", file_id=stored.id)
+    if stored.content_type.startswith("image/"):
+        return Markup('<a href="%s" target="_blank" rel="noopener"><img src="%s" alt="%s" '
+                      'class="file-preview"></a>') % (url, url, gettext("Open the file"))
+    return Markup('<a href="%s" target="_blank" rel="noopener" class="btn btn-default btn-sm">'
+                  '<i class="fa fa-file-pdf-o"></i> %s</a>') % (url, gettext("Open the PDF file"))
+
+
 class BaseView(ScopedModelView):
     label_columns = COLUMN_LABELS
     page_size = 25
+    # The edit page of a view that decides on a record (a reviewer verifying a certificate)
+    # shows the record's details above the form (templates/edit_with_record.html).
+    edit_shows_record = False
 
     def _init_titles(self):
         # FAB builds "Add <ModelName>" in English at start-up; derive translated titles from
@@ -193,8 +223,11 @@ class BaseView(ScopedModelView):
         for column in self.datamodel.list_columns:
             if self.datamodel.is_enum(column):
                 self.formatters_columns.setdefault(column, gettext)
-        # An empty value shows as blank, not as "None".
+        # A yes/no column reads 是 / 否, not True / False; an empty value shows as blank,
+        # not as "None".
         for column in {*(self.list_columns or []), *(self.show_columns or [])}:
+            if column in self.datamodel.list_columns and self.datamodel.is_boolean(column):
+                self.formatters_columns.setdefault(column, yes_no)
             self.formatters_columns.setdefault(column, _blank_if_none)
 
     def _init_forms(self):
@@ -220,6 +253,15 @@ class BaseView(ScopedModelView):
             return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
         widgets = self._get_edit_widget(form=form)
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets)
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        widgets = super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+        if self.edit_shows_record and request.view_args and "pk" in request.view_args:
+            pk = self._deserialize_pk_if_composite(request.view_args["pk"])
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None:
+                widgets = self._get_show_widget(pk, item, widgets=widgets)
+        return widgets
 
     def post_add_redirect(self):
         return self.form_again("add") or super().post_add_redirect()

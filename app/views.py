@@ -10,8 +10,9 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
+from . import audit_labels
 from .application_views import (
     FORM_VIEWS,
     AcceptanceQueueView,
@@ -60,9 +61,10 @@ from .models import (
     RegistrationSpecialty,
     Specialty,
 )
+from .notifications import deliver_outbox
 from .public_views import PublicVerificationView
-from .register_export import RegisterListWidget, csv_response, xlsx_response
-from .registry_views import MyQualificationCertificateView, RegistryEntryView
+from .register_export import RegisterListWidget, csv_response, specialties_text, xlsx_response
+from .registry_views import MyQualificationCertificateView, RegistryEntryView, tell_verification_result
 from .roster_views import RosterImportView
 from .scoping import (
     current_enterprise_id,
@@ -70,7 +72,7 @@ from .scoping import (
     refuse,
 )
 from .signup_views import SignupView, activate_verified_enterprise
-from .view_base import READ, BaseView, RegistryInterface
+from .view_base import READ, BaseView, RegistryInterface, file_preview
 from .workflow_views import WorkflowApi
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ class EnterpriseRegistrationView(BaseView):
     list_title = _l("Our registered practitioners")
     list_columns = ["number", "practitioner", "qualification", "status"]
     show_columns = list_columns + ["specialties", "first_registered_on"]
+    formatters_columns = {"specialties": specialties_text}
 
 
 class PractitionerAdminView(BaseView):
@@ -138,18 +141,27 @@ class QualificationCertificateAdminView(BaseView):
     list_title = _l("Qualification roster")
     list_columns = ["real_name", "id_number", "qualification", "specialty", "certificate_number",
                     "issue_date", "verification"]
-    show_columns = list_columns + ["source", "rejection_reason", "practitioner"]
+    show_columns = list_columns + ["source", "scan_file", "rejection_reason", "practitioner"]
     add_columns = ["real_name", "id_number", "qualification", "specialty", "certificate_number",
                    "issue_date"]
     edit_columns = ["verification", "rejection_reason"]
     search_columns = ["real_name", "id_number", "certificate_number", "qualification", "verification"]
     validators_columns = {"id_number": [ResidentIdValidator()]}
+    formatters_columns = {"scan_file": file_preview}
+    add_template = "specialty_add.html"
+    edit_template = "edit_with_record.html"  # the reviewer verifies with the scan in view
+    edit_shows_record = True
 
     def pre_update(self, item):
         if item.verification == VerificationStatus.rejected and not (item.rejection_reason or "").strip():
             refuse(str(_l("State the reason for the rejection; the practitioner will see it.")))
         if item.verification == VerificationStatus.verified:
             item.rejection_reason = None
+        if inspect(item).attrs.verification.history.has_changes():
+            tell_verification_result(item)  # in this transaction: saved together or not at all
+
+    def post_update(self, item):
+        deliver_outbox()
 
     def pre_add(self, item):
         item.source = CertificateSource.roster
@@ -176,6 +188,7 @@ class EnterpriseAdminView(BaseView):
 class RegistrationSpecialtyView(BaseView):
     datamodel = RegistryInterface(RegistrationSpecialty)
     base_permissions = READ
+    list_title = _l("Specialties and expiry dates")
     list_columns = ["specialty", "registered_on", "expires_on"]
 
 
@@ -246,6 +259,15 @@ class QualificationTypeView(BaseView):
     list_columns = ["code", "name", "validity_years", "initial_window_years", "age_cap"]
     show_columns = list_columns + ["validity_per_specialty", "number_pattern"]
     edit_columns = ["validity_years", "initial_window_years", "age_cap", "number_pattern"]
+    description_columns = {
+        "number_pattern": _l("How registration numbers are made: {province} is the province "
+                             "code, {qualified} the year of the qualification certificate, "
+                             "{registered} the year of registration, {serial:05d} the serial "
+                             "number in five digits."),
+        "age_cap": _l("Empty: no age cap."),
+    }
+    edit_template = "edit_with_record.html"  # which qualification is being edited
+    edit_shows_record = True
     related_views = [SpecialtyView]
 
 
@@ -268,6 +290,9 @@ class AuditLogView(BaseView):
     show_columns = list_columns + ["detail"]
     search_columns = ["created_at", "actor_name", "action", "object_type", "result"]
     base_order = ("created_at", "desc")
+    formatters_columns = {"action": audit_labels.action_label,
+                          "object_type": audit_labels.object_label,
+                          "detail": audit_labels.detail_text}
 
 
 # ---------------------------------------------------------------- home page

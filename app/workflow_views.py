@@ -12,29 +12,31 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .audit import record
+from .dates import province_today
 from .deadlines import working_days_between
 from .effects import CORRECTABLE_FIELDS, IMAGE_COLUMNS
 from .enums import AuditResult
+from .extensions import db
 from .labels import COLUMN_LABELS
+from .models import StoredFile
+from .return_answers import ATTACHMENTS, change_rows, label, returnable_items
 from .rules import run_prechecks
-from .scoping import acting_user
+from .scoping import acting_user, may_see_person_files
 from .transitions import Payload, TransitionError, available, fire
+from .view_base import file_preview
 from .workflow import ENTERPRISE_CHECKS, TRANSITIONS, WORKFLOW_PERMISSION_VIEW
-
-# Fields and attachments a return notice can point at (domain.md section 11: itemised).
-RETURNABLE_ITEMS = ["real_name", "id_number", "phone", "education", "photo", "signature",
-                    "qualification", "specialties", "enterprise", "registration",
-                    "continuing_education", "labour_contract", "social_insurance", "other"]
 
 
 # ---------------------------------------------------------------- the transition routes
-def _safe_next(default: str) -> str:
-    target = request.form.get("next", "")
+def _safe_target(field: str, default: str = "/") -> str:
+    """A page of this site named by the form (never another site: an open redirect)."""
+    target = request.form.get(field, "")
     parsed = urlparse(target)
-    if target.startswith("/") and not target.startswith("//") and not parsed.netloc:
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not parsed.netloc:
         return target
     return default
 
@@ -57,11 +59,11 @@ def _respond(pk: int, name: str):
             details = error.details if isinstance(error.details, dict) else {}
             extra = [str(v) for k, v in details.items() if k != "prechecks"]
             flash("；".join([error.message, *extra]), "danger")
-            return redirect(_safe_next("/"))
+            return redirect(_safe_target("back", _safe_target("next")))  # where it was pressed
         return jsonify(message=error.message, details=error.details), error.status
     if web:
         flash(_("Done: %(action)s.", action=_(decision_label(name))), "success")
-        return redirect(_safe_next("/"))
+        return redirect(_safe_target("next"))  # the application, in its new state
     return jsonify(id=pk, state=decision.to_state.name, decision_id=decision.id), 200
 
 
@@ -106,7 +108,7 @@ def format_deadline(deadline: dt.date | None):
     """The date with the working days left, overdue ones in red."""
     if deadline is None:
         return ""
-    left = working_days_between(dt.date.today(), deadline)
+    left = working_days_between(province_today(), deadline)
     if left < 0:
         text = _("%(d)s (overdue by %(n)s working days)", d=deadline, n=-left)
         return Markup('<span class="label label-danger">%s</span>') % text
@@ -116,26 +118,30 @@ def format_deadline(deadline: dt.date | None):
 
 
 def format_items(items) -> Markup:
+    """A return's items, each with its reason; the label follows the reader's language."""
     if not items:
         return Markup("")
-    rows = "".join(f"<li><strong>{escape(i.get('field', ''))}</strong>：{escape(i.get('reason', ''))}</li>"
-                   for i in items)
-    return Markup(f"<ul>{rows}</ul>")
+    rows = Markup("").join(
+        Markup("<li><strong>%s</strong>：%s</li>") % (
+            label(i["key"]) if i.get("key") else i.get("field", ""), i.get("reason", ""))
+        for i in items)
+    return Markup("<ul>%s</ul>") % rows
 
 
-# Kept in Application.details for the form; shown as the corrections table instead.
-_FORM_ONLY_DETAILS = {"corrections", "correction_field", "correction_value"}
+# What the applicant wrote besides the columns; everything else in Application.details is
+# the system's own (pre-check results, corrections, snapshots) and shown in its own panel.
+FILED_DETAILS = ("continuing_education", "change_reason", "cancellation_reason",
+                 "correction_reason")
 
 
 def filed_details(app) -> list[tuple[str, str]]:
-    """What the applicant wrote besides the columns: reasons, continuing education."""
     details = app.details or {}
-    return [(str(COLUMN_LABELS.get(key, key)), str(value)) for key, value in details.items()
-            if key not in _FORM_ONLY_DETAILS and value]
+    return [(label(key), str(details[key])) for key in FILED_DETAILS if details.get(key)]
 
 
 def correction_rows(app) -> list[dict]:
-    """What a data correction replaces: the registry's current value beside the new one."""
+    """What the application replaces in the registry once approved (a data correction, or a
+    photo or signature sent in answer to a return): the current value beside the new one."""
     rows = []
     for field, new in ((app.details or {}).get("corrections") or {}).items():
         if field in IMAGE_COLUMNS or field in CORRECTABLE_FIELDS:
@@ -145,16 +151,38 @@ def correction_rows(app) -> list[dict]:
     return rows
 
 
-def may_see_registry_files(app) -> bool:
-    user = acting_user()
-    return app.practitioner.user_id == user.id or current_app.appbuilder.sm.has_access(
-        "can_list", "PractitionerAdminView")
+def applicant_record(app) -> dict:
+    """What the enterprise is asked to confirm and the reviewer checks: the person, their
+    certificates of this qualification, and the employment with the enterprise."""
+    person = app.practitioner
+    employments = [e for e in person.employments if e.enterprise_id == app.enterprise_id]
+    return {
+        "person": person,
+        "certificates": [c for c in person.certificates
+                         if c.qualification_id == app.qualification_id],
+        "employment": max(employments, key=lambda e: (e.end_date is None, e.start_date),
+                          default=None),
+    }
+
+
+def attachment_rows(app) -> list[dict]:
+    """Documents and notes sent in answer to a return."""
+    details = app.details or {}
+    files, notes = details.get("attachments") or {}, details.get("answers") or {}
+    return [{"label": label(key), "file": db.session.get(StoredFile, files[key]) if key in files
+             else None, "note": notes.get(key, "")} for key in ATTACHMENTS
+            if key in files or key in notes]
 
 
 class ApplicationDetailMixin:
-    """The detail page of an application, whichever role's view shows it."""
+    """The detail page of an application, whichever role's view shows it.
+
+    After a button is pressed the user lands on the application in `after_action_view`,
+    which shows it in every state: a queue's own page would answer 404 once the application
+    has moved on."""
 
     show_template = "application_show.html"
+    after_action_view = "ApplicationAdminView"
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -166,11 +194,15 @@ class ApplicationDetailMixin:
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, application=item,
             transitions=available(item, acting_user().id), prechecks=run_prechecks(item),
-            checks=ENTERPRISE_CHECKS, returnable=RETURNABLE_ITEMS,
+            checks=ENTERPRISE_CHECKS, returnable=returnable_items(item),
             deadline=format_deadline(item.deadline), format_items=format_items,
             action_url=lambda t: url_for(f"WorkflowApi.fire_{t.name}", pk=item.id),
-            transition_label=decision_label,
-            item_label=lambda key: str(COLUMN_LABELS.get(key, key)),
+            after_action=url_for(f"{self.after_action_view}.show", pk=item.id),
+            transition_label=decision_label, item_label=label,
             details=filed_details(item), corrections=correction_rows(item),
-            files_visible=may_see_registry_files(item),
+            changes=change_rows(item), attachments=attachment_rows(item),
+            applicant=applicant_record(item), file_preview=file_preview,
+            files_visible=may_see_person_files([item.practitioner_id]),
+            answer_url=url_for("MyApplicationView.answer", pk=item.id)
+            if self.after_action_view == "MyApplicationView" else None,
         )

@@ -21,6 +21,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from app.dates import province_today
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -49,7 +51,6 @@ def _registration_ids(url: str, count: int) -> list[int]:
 
 def _render_all(url: str, ids: list[int]) -> list[tuple[float, float]]:
     """(render seconds, sign seconds) per certificate, in this process."""
-    import datetime as dt
 
     from app.certificate_pdf import render
     from app.certificate_signing import sign
@@ -61,7 +62,7 @@ def _render_all(url: str, ids: list[int]) -> list[tuple[float, float]]:
     with _app(url).app_context():
         for registration_id in ids:
             registration = db.session.get(Registration, registration_id)
-            certificate = certificate_for_download(registration, dt.date.today())
+            certificate = certificate_for_download(registration, province_today())
             started = time.perf_counter()
             pdf = render(certificate)
             rendered = time.perf_counter()

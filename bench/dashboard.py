@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from app.dates import province_today  # noqa: E402
 from bench.scratch_db import bench_app, scratch_postgres  # noqa: E402
 
 
@@ -104,7 +105,7 @@ def run(label: str, url: str, workdir: Path, applications: int, practitioners: i
         print(f"  data: {total} applications ({added} decided ones added), the large "
               f"enterprise {own} applications and {regs} registrations; "
               f"{time.perf_counter() - started:.0f} s to load")
-        today = dt.date.today()
+        today = province_today()
         with app.test_request_context():  # gettext needs a request for the labels
             for scope, name in ((None, "province"), (big, "large enterprise")):
                 print(f"  -- {name}")

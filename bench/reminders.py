@@ -12,7 +12,6 @@ database created on that server and dropped afterwards."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from app.dates import province_today  # noqa: E402
 from bench.scratch_db import bench_app, cli_twice, scratch_postgres, timed  # noqa: E402
 
 CHUNK = 5000
@@ -86,7 +86,7 @@ def run(label: str, url: str, workdir: Path, registrations: int, today: str) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registrations", type=int, default=100_000)
-    parser.add_argument("--today", default=dt.date.today().isoformat())
+    parser.add_argument("--today", default=province_today().isoformat())
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

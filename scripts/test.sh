@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Quick start: set everything up and run the whole test suite (SQLite, and PostgreSQL when
-# reachable; with CI=true PostgreSQL is required). Extra arguments go to pytest.
+# reachable; with CI=true PostgreSQL is required), the browser suite included. Extra
+# arguments go to pytest.
 source "$(dirname "$0")/setup.sh"
+source "$(dirname "$0")/browser.sh"
 .venv/bin/ruff check --quiet .
-exec .venv/bin/python -m pytest "$@"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+shots="${INSTANCE_DIR:-instance}/browser-screenshots"
+[ -d "$shots" ] && echo "browser suite screenshots: $(cd "$shots" && pwd)"
+exit $status

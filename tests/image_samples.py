@@ -50,3 +50,19 @@ def huge_canvas_png() -> bytes:
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SVG_WITH_SCRIPT = (b'<svg xmlns="http://www.w3.org/2000/svg" width="413" height="579">'
                    b'<script>alert(document.cookie)</script><rect width="10" height="10"/></svg>')
+
+
+def scan_pdf() -> bytes:
+    """A one-page PDF like a scanned certificate, with a link annotation that the upload
+    check strips."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    page.setFont("Helvetica", 18)
+    page.drawString(72, 760, "Qualification certificate JZ-2025-0088 (scan)")
+    page.linkURL("https://example.invalid/", (72, 740, 300, 780))
+    page.showPage()
+    page.save()
+    return out.getvalue()

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from app.dates import province_today
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType, AuditResult
 from app.extensions import db
@@ -124,12 +125,12 @@ def test_an_account_change_on_fab_screens_is_recorded_without_the_password_hash(
     sm = app.appbuilder.sm
     user = sm.find_user(username="prac_b")
     response = login("sysadmin").post(f"/users/edit/{user.id}", data={
-        "first_name": user.first_name, "last_name": "Changed", "username": user.username,
+        "first_name": "改过的名字", "username": user.username,
         "email": user.email, "active": "y", "roles": [str(r.id) for r in user.roles]})
     assert response.status_code == 302
     [row] = _rows("update", object_type="User")
     assert row.actor_name == "sysadmin" and row.object_id == str(user.id)
-    assert row.detail["changes"]["last_name"]["new"] == "Changed"
+    assert row.detail["changes"]["first_name"]["new"] == "改过的名字"
     assert "password" not in row.detail["changes"]
 
 
@@ -190,14 +191,14 @@ def test_the_auditor_lists_and_filters_the_log(app, login, client):
     auditor = login("auditor")
     page = _cells(auditor.get("/auditlogview/list/"))
     assert "nobody-here" not in page  # the tried name is in the detail, not the list
-    assert ">auditor<" in page and ">login<" in page
+    assert ">auditor<" in page and ">登录<" in page  # the recorded code "login", in words
     # FAB's search, "equal to" on the action: no logout has happened yet
     only_logout = auditor.get("/auditlogview/list/?_flt_3_action=logout")
-    assert only_logout.status_code == 200 and ">login<" not in _cells(only_logout)
+    assert only_logout.status_code == 200 and ">登录<" not in _cells(only_logout)
     by_actor = auditor.get("/auditlogview/list/?_flt_3_actor_name=auditor").get_data(as_text=True)
     assert "auditor" in by_actor
     assert auditor.get("/auditlogview/list/?_flt_0_result=failure").status_code == 200
-    since = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    since = (province_today() - dt.timedelta(days=1)).isoformat()
     assert auditor.get(f"/auditlogview/list/?_flt_1_created_at={since}").status_code == 200
 
 

@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from app.certificate_images import FONT_FILE
 from app.certificate_signing import check
 from app.certificates import usage_until
-from app.dates import add_years
+from app.dates import add_years, province_today
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType, RegistrationEventKind, RegistrationStatus
 from app.extensions import db
@@ -234,11 +234,11 @@ def test_the_usage_period_is_capped_by_expiry_and_the_65th_birthday(holder):
 def test_an_ended_usage_period_gives_a_fresh_version_on_download(holder):
     registration = holder["registration"]
     [certificate] = _certificates(registration.id)
-    certificate.usage_until = dt.date.today() - dt.timedelta(days=1)
+    certificate.usage_until = province_today() - dt.timedelta(days=1)
     db.session.commit()
     assert _download(holder["client"], registration.id).status_code == 200
     old, new = _certificates(registration.id)
-    assert old.void and new.version == 2 and new.usage_until > dt.date.today()
+    assert old.void and new.version == 2 and new.usage_until > province_today()
 
 
 def test_registration_numbers_are_unique_under_concurrent_approvals(app):

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import dashboard
+from app.dates import province_today
 from app.deadlines import add_working_days, working_days_between
 from app.enums import ApplicationState, ApplicationType, RegistrationStatus
 from app.extensions import db
@@ -189,7 +190,7 @@ def test_window_edges_are_the_provinces_days_whatever_the_database_time_zone(app
 
 def _due_set(firms):
     a, b = firms
-    today = dt.date.today()
+    today = province_today()
     ids = {
         "late5": application(S.under_review, enterprise=a, deadline=today - dt.timedelta(days=5),
                              submitted=at(today), name="逾期五天"),
@@ -303,7 +304,7 @@ def test_charts_load_nothing_and_escape_user_text(app, firms, login):
         name=hostile_name, city=hostile_city))
     db.session.commit()
     application(S.under_review, enterprise=a, city=hostile_city,
-                submitted=at(dt.date.today()), deadline=dt.date.today() - dt.timedelta(days=2))
+                submitted=at(province_today()), deadline=province_today() - dt.timedelta(days=2))
 
     for username, url in (("reviewer", "/dashboard/"), ("ent_a", "/enterprise/dashboard/")):
         html = login(username).get(url).get_data(as_text=True)

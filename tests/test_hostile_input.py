@@ -54,6 +54,10 @@ def test_a_practitioner_name_and_enterprise_data_are_shown_as_text(app, login):
     db.session.commit()
     application = db.session.scalar(sa.text(
         "SELECT id FROM application WHERE practitioner_id = :p"), {"p": person.id})
+    # Submitted: the enterprise and the authority do not see a draft.
+    db.session.execute(sa.text("UPDATE application SET state = 'pending_enterprise' WHERE id = :a"),
+                       {"a": application})
+    db.session.commit()
     registration = db.session.scalar(sa.select(Registration.id).filter_by(practitioner_id=person.id))
     pages = {
         "prac_a": ["/myprofileview/list/", f"/myprofileview/show/{person.id}",
@@ -81,7 +85,7 @@ def test_return_reasons_and_items_are_shown_as_text(app, login):
     person = _person("prac_a")
     app_id = put_application(person, enterprise_of("ent_a", app), S.pending_acceptance)
     response = act(login("reviewer"), app_id, "review_return", reason=LONG,
-                   items=[{"field": LONG, "reason": LONG}])
+                   items=[{"field": "other", "reason": LONG}])
     assert response.status_code == 200, response.json
     for username, url in (("prac_a", f"/myapplicationview/show/{app_id}"),
                           ("ent_a", f"/enterpriseapplicationview/show/{app_id}"),

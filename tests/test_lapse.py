@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext
 
+from app.dates import province_today
 from app.enums import RegistrationEventKind, RegistrationStatus
 from app.extensions import db
 from app.models import Certificate, Registration, RegistrationEvent
@@ -102,7 +103,7 @@ def test_a_renewed_specialty_keeps_the_registration_valid(app):
 
 
 def test_without_a_date_it_judges_by_the_servers_date(app):
-    today = dt.date.today()
+    today = province_today()
     ent = enterprise_of("ent_a", app)
     ended = put_registration(make_applicant(app, "ended", ent), ent,
                              [today - dt.timedelta(days=1)])

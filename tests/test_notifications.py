@@ -63,7 +63,7 @@ def test_a_transition_tells_exactly_its_parties(app, cast, transition):
         if transition.reason:
             assert "原因：材料不完整" in message.body
         if transition.items:
-            assert "身份证号码：扫描件不清晰" in message.body
+            assert "证件照片：照片不清晰" in message.body
     others = [m for m in messages() if m.id not in before and m.kind != transition.name]
     if transition.name == "approve":
         [issued] = others

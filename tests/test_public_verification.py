@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from app.dates import province_today
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType
 from app.extensions import db
@@ -68,7 +69,7 @@ def test_the_current_version_shows_the_live_record_and_nothing_private(app, clie
     assert person.id_number[6:14] not in html  # the birth date is masked too
     assert "/registry/file/" not in html  # no photo or signature
     [line] = re.findall(r'<tr class="history-line">(.*?)</tr>', html, re.S)
-    assert dt.date.today().isoformat() in line and "初始注册" in line and "建筑工程" in line
+    assert province_today().isoformat() in line and "初始注册" in line and "建筑工程" in line
     assert "测试建设工程有限公司甲" in line
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -100,7 +101,7 @@ def test_a_cancelled_registration_voids_its_certificate(app, client, holder):
 
 def test_usage_period_and_expiry_are_judged_against_today(app, client, holder):
     [token] = _tokens(holder.registration)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = province_today() - dt.timedelta(days=1)
     certificate = db.session.scalar(sa.select(Certificate).filter_by(token=token))
     certificate.usage_until = yesterday
     db.session.commit()

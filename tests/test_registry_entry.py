@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.dates import province_today
 from app.enums import ApplicationState, RegistryStatus, VerificationStatus
 from app.extensions import db
 from app.models import (
@@ -52,12 +53,15 @@ def test_photo_and_signature_are_uploaded_reencoded_and_previewed(app, login):
     assert f"/registry/file/{me.photo_id}" in html and f"/registry/file/{me.signature_id}" in html
 
 
-def test_files_are_served_to_the_owner_and_the_authority_only(app, login):
+def test_files_are_served_to_the_owner_the_authority_and_the_enterprise_applied_to(app, login):
     _upload(login("prac_a"), "photo", samples.photo(), "me.jpg")
     photo_id = _me().photo_id
     assert login("prac_b").get(f"/registry/file/{photo_id}").status_code == 404
-    assert login("ent_b").get(f"/registry/file/{photo_id}").status_code == 403
+    assert login("ent_b").get(f"/registry/file/{photo_id}").status_code == 404
     assert login("reviewer").get(f"/registry/file/{photo_id}").status_code == 200
+    # An application addressed to an enterprise lets its staff see whom they verify.
+    put_application(_me(), enterprise_of("ent_b", app), ApplicationState.pending_enterprise)
+    assert login("ent_b").get(f"/registry/file/{photo_id}").status_code == 200
 
 
 BAD_FILES = [
@@ -222,7 +226,7 @@ def test_an_enterprise_with_expired_aptitude_cannot_forward(app, login):
     enterprise = enterprise_of("ent_a", app)
     person = make_applicant(app, "late", enterprise)
     app_id = put_application(person, enterprise, ApplicationState.pending_enterprise)
-    enterprise.aptitude_expiry = dt.date.today() - dt.timedelta(days=1)
+    enterprise.aptitude_expiry = province_today() - dt.timedelta(days=1)
     db.session.commit()
     response = act(login("ent_a"), app_id, "forward",
                    confirm=["pledge", "contract_checked", "insurance_checked"])

@@ -12,6 +12,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.dates import province_today
 from app.enums import CertificateSource, VerificationStatus
 from app.extensions import db
 from app.identity import resident_id_check_char
@@ -232,7 +233,7 @@ ERROR_CASES = {
     "bad date": (
         _set(2, "签发日期", "2021-13-01"), 4, "签发日期", "“2021-13-01”不是有效日期"),
     "date in the future": (
-        _set(2, "签发日期", (dt.date.today() + dt.timedelta(days=1)).isoformat()), 4, "签发日期",
+        _set(2, "签发日期", (province_today() + dt.timedelta(days=1)).isoformat()), 4, "签发日期",
         "晚于今天"),
     "empty name": (_set(0, "姓名", ""), 2, "姓名", "姓名不能为空"),
     "certificate number too long": (

@@ -4,7 +4,7 @@ exist, by GET and by POST, on list, show, edit and delete, and nothing changes."
 import pytest
 import sqlalchemy as sa
 
-from app.enums import AuditResult
+from app.enums import ApplicationState, AuditResult
 from app.extensions import db
 from app.models import (
     Application,
@@ -102,6 +102,14 @@ def _assert_unreachable(app, client, role_key, view, model, own_filter, other, u
     assert {(row.result, row.actor_name) for row in denied} <= {(AuditResult.denied, username)}
 
 
+@pytest.fixture(autouse=True)
+def submitted_applications(app):
+    """The cast's applications as submitted: a draft is the applicant's alone, so the
+    enterprise would not see it at all (see the test at the end)."""
+    db.session.execute(sa.update(Application).values(state=ApplicationState.pending_enterprise))
+    db.session.commit()
+
+
 SCOPED = [("prac_a", "practitioner", *v) for v in PRACTITIONER_VIEWS] + [
     ("ent_a", "enterprise", *v) for v in ENTERPRISE_VIEWS]
 
@@ -139,3 +147,16 @@ def test_an_account_without_a_practitioner_record_sees_nothing(app, login):
     assert html.status_code == 403  # not even the menu: the role has no such grant
     client = login("ent_a")
     assert client.get("/myprofileview/list/").status_code == 403
+
+
+def test_a_draft_is_seen_by_its_applicant_only(app, login):
+    me = _who(app, "a")
+    draft = db.session.scalar(sa.select(Application.id).filter_by(practitioner_id=me["pid"]))
+    db.session.execute(sa.update(Application).where(Application.id == draft)
+                       .values(state=ApplicationState.draft))
+    db.session.commit()
+    assert login("prac_a").get(f"/myapplicationview/show/{draft}").status_code == 200
+    for username, view in (("ent_a", "enterpriseapplicationview"), ("reviewer", "applicationadminview")):
+        client = login(username)
+        assert client.get(f"/{view}/show/{draft}").status_code == 404
+        assert f"/show/{draft}" not in client.get(f"/{view}/list/").get_data(as_text=True)

@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from app.dates import add_years
+from app.dates import add_years, province_today
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType, RegistrationStatus
 from app.extensions import db
@@ -69,7 +69,7 @@ def test_initial_registration_from_form_to_registration(app, cast):
                      ("approve", S.pending_decision, S.approved)]
     registration = db.session.scalar(sa.select(Registration).filter_by(
         practitioner_id=cast["person"].id))
-    today = dt.date.today()
+    today = province_today()
     assert re.fullmatch(rf"粤244{2025}{today.year}\d{{5}}", registration.number)
     [period] = registration.specialties
     assert period.specialty.name == "建筑工程"
@@ -97,7 +97,11 @@ def test_returns_go_to_the_practitioner_and_resubmission_passes_the_enterprise(a
     app_id = put_application(cast["person"], enterprise_of("ent_a", app), S.pending_acceptance)
     missing = act(cast["reviewer"], app_id, "review_return", reason="请补正")
     assert missing.status_code == 422 and "items" in missing.json["details"]
-    items = [{"field": "身份证号码", "reason": "扫描件不清晰"}, {"field": "劳动合同", "reason": "已过期"}]
+    # The real-name-verified ID number is not the applicant's to correct: not an item.
+    refused = act(cast["reviewer"], app_id, "review_return", reason="请补正",
+                  items=[{"field": "身份证号码", "reason": "扫描件不清晰"}])
+    assert refused.status_code == 422 and "身份证号码" in refused.json["details"]["items"]
+    items = [{"field": "证件照片", "reason": "扫描件不清晰"}, {"field": "劳动合同", "reason": "已过期"}]
     assert act(cast["reviewer"], app_id, "review_return", reason="请补正",
                items=items).status_code == 200
     assert state_of(app_id) == S.returned
@@ -161,11 +165,11 @@ def test_accepting_starts_the_decision_time_limit(app, cast):
     act(cast["ent"], app_id, "forward", **FORWARD)
     db.session.expire_all()
     acceptance_deadline = db.session.get(Application, app_id).deadline
-    assert acceptance_deadline > dt.date.today()
+    assert acceptance_deadline > province_today()
     act(cast["reviewer"], app_id, "accept")
     db.session.expire_all()
     decision_deadline = db.session.get(Application, app_id).deadline
-    assert (decision_deadline - dt.date.today()).days >= 26  # 20 working days
+    assert (decision_deadline - province_today()).days >= 26  # 20 working days
     listing = cast["reviewer"].get("/reviewqueueview/list/").get_data(as_text=True)
     assert f"/show/{app_id}" in listing and "个工作日" in listing
 
@@ -173,7 +177,7 @@ def test_accepting_starts_the_decision_time_limit(app, cast):
 def test_overdue_items_are_marked(app, cast):
     app_id = put_application(cast["person"], enterprise_of("ent_a", app), S.under_review)
     db.session.execute(sa.update(Application).where(Application.id == app_id)
-                       .values(deadline=dt.date.today() - dt.timedelta(days=10)))
+                       .values(deadline=province_today() - dt.timedelta(days=10)))
     db.session.commit()
     listing = cast["reviewer"].get("/reviewqueueview/list/").get_data(as_text=True)
     assert "label-danger" in listing and "超期" in listing
@@ -218,12 +222,12 @@ def test_renewal_only_inside_the_window_and_gives_a_full_period(app, cast):
                              app_type=ApplicationType.renewal, registration=registration)
     outside = act(cast["me"], app_id, "submit")
     assert outside.status_code == 422 and "延续" in outside.json["message"]
-    period.expires_on = dt.date.today() + dt.timedelta(days=60)
+    period.expires_on = province_today() + dt.timedelta(days=60)
     db.session.commit()
     assert act(cast["me"], app_id, "submit").status_code == 200
     _approve(cast, app_id)
     renewed = db.session.get(Registration, registration.id).specialties[0]
-    assert renewed.expires_on == add_years(dt.date.today() + dt.timedelta(days=60), 3)
+    assert renewed.expires_on == add_years(province_today() + dt.timedelta(days=60), 3)
 
 
 def test_add_specialty_keeps_the_other_expiries(app, cast):
@@ -238,7 +242,7 @@ def test_add_specialty_keeps_the_other_expiries(app, cast):
     _approve(cast, app_id)
     periods = {p.specialty.name: p.expires_on
                for p in db.session.get(Registration, registration.id).specialties}
-    assert periods == {"建筑工程": first, "公路工程": add_years(dt.date.today(), 3)}
+    assert periods == {"建筑工程": first, "公路工程": add_years(province_today(), 3)}
 
 
 def test_cancellation_ends_the_registration_and_re_registration_starts_anew(app, cast):

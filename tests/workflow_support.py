@@ -131,7 +131,7 @@ def put_registration(person: Practitioner, enterprise: Enterprise, expiries: lis
 
 FULL_PAYLOAD = {
     "reason": "材料不完整",
-    "items": [{"field": "身份证号码", "reason": "扫描件不清晰"}],
+    "items": [{"field": "证件照片", "reason": "照片不清晰"}],
     "confirm": ["pledge", "contract_checked", "insurance_checked"],
 }
 
@@ -148,9 +148,9 @@ def act(client, app_id: int, name: str, **payload):
     return client.post(f"/api/v1/application/{app_id}/{name}", json=payload)
 
 
-def act_web(client, app_id: int, name: str, payload: dict):
+def act_web(client, app_id: int, name: str, payload: dict, next_page: str = "/"):
     """Fire a transition as the detail page's form does."""
-    data = {"web": "1", "next": "/",
+    data = {"web": "1", "next": next_page,
             "reason": payload.get("reason", ""), "confirm": payload.get("confirm", []),
             "item_field": [i["field"] for i in payload.get("items", [])],
             "item_reason": [i["reason"] for i in payload.get("items", [])]}

@@ -1,0 +1,27 @@
+"""Which specialties a form may offer: those of the qualification chosen on it (domain.md
+section 1). The map goes into the page (templates/specialty_choices.html) for
+static/registry.js, which narrows the specialty list as the qualification or registration
+changes; the views check the same rule on save, whatever the browser sent."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Registration, Specialty
+from .scoping import current_practitioner_id
+
+
+def specialty_choices() -> dict:
+    by_qualification: dict[int, list[int]] = {}
+    for specialty_id, qualification_id in db.session.execute(
+            select(Specialty.id, Specialty.qualification_id).order_by(Specialty.id)):
+        by_qualification.setdefault(qualification_id, []).append(specialty_id)
+    registrations = dict(db.session.execute(
+        select(Registration.id, Registration.qualification_id).where(
+            Registration.practitioner_id == current_practitioner_id())).all())
+    return {"qualification_specialties": by_qualification,
+            "registration_qualification": registrations}
+
+
+def register(app) -> None:
+    app.jinja_env.globals["specialty_choices"] = specialty_choices
