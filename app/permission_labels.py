@@ -46,7 +46,9 @@ SCREENS = {
     "EnterpriseApi": _l("Enterprises (API)"),
     "SecurityApi": _l("Login (API)"),
 }
-OWN_ACCOUNT = _l("Own account")  # can_userinfo sits on FAB's user list, but is one's own page
+OWN_ACCOUNT = _l("Own account")
+# On FAB's user list, but about one's own account page and its buttons.
+OWN_ACCOUNT_PERMISSIONS = {"can_userinfo", "userinfoedit", "resetmypassword"}
 
 
 def _titles() -> dict[str, str]:
@@ -97,7 +99,7 @@ def permission_label(pv) -> str:
 
 
 def _screen(permission: str, view: str) -> str:
-    if permission == "can_userinfo":
+    if permission in OWN_ACCOUNT_PERMISSIONS:
         return str(OWN_ACCOUNT)
     return _titles().get(view, view)
 

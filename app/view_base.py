@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import false
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.fields.core import UnboundField
+from wtforms.validators import DataRequired, InputRequired
 
 from .audit import AuditedInterface
 from .dates import local_time
@@ -54,6 +55,12 @@ def translate_enum_fields(form_class) -> None:
         if isinstance(unbound, UnboundField) and unbound.field_class is QuerySelectField \
                 and unbound.kwargs.get("allow_blank"):
             unbound.kwargs["blank_text"] = NOT_CHOSEN
+        if isinstance(unbound, UnboundField) and issubclass(unbound.field_class, BooleanField):
+            # FAB makes a non-null column's field required; for a tick box that means it
+            # can never be unticked (an unticked box sends nothing).
+            unbound.kwargs["validators"] = [
+                v for v in unbound.kwargs.get("validators") or []
+                if not isinstance(v, (InputRequired, DataRequired))]
         if isinstance(unbound, UnboundField) and unbound.field_class is EnumField:
             enum_class = unbound.kwargs["enum_class"]
             field = enum_field(enum_class, unbound.kwargs.get("label"))

@@ -51,6 +51,11 @@ def backends(config) -> list[str]:
     return ["sqlite"] if config.pg_problem else ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """The browser suite last: the slowest, and it judges the whole rather than a part."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", backends(metafunc.config), scope="session")

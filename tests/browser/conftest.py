@@ -73,8 +73,11 @@ def live_server(backend_db):
     manager.drop(url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Playwright's sync API runs an asyncio loop in this thread while it lives: closed at
+    the end of the module, so that later tests may run their own (pyHanko signs with
+    asyncio.run, which refuses to start inside a running loop)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/test.sh installs Debian's "
                     "chromium package (or set CHROMIUM to the browser's path)")
@@ -113,12 +116,14 @@ class Actor:
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
         return self
 
+    def next_file(self, step: str) -> Path:
+        number = len(list(self.folder.glob("*.png"))) + 1
+        return self.folder / f"{number:02d}-{self.name}-{step}.png"
+
     def shot(self, step: str):
         """Check the page as a user sees it, and keep a screenshot of it."""
         self.page.wait_for_load_state()
-        number = len(list(self.folder.glob("*.png"))) + 1
-        path = self.folder / f"{number:02d}-{self.name}-{step}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(self.next_file(step)), full_page=True)
         self.steps.append(step)
         error = self.page.locator(".error-page")
         assert error.count() == 0, f"{step}: error page {error.get_attribute('data-status')} " \

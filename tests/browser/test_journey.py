@@ -270,7 +270,7 @@ def test_a_practitioner_gets_a_certificate_verified_by_its_own_qr_code(live_serv
     today = province_today()
     assert f"{today.year}年{today.month:02d}月{today.day:02d}日" in text  # the province's day
     page = pypdfium2.PdfDocument(pdf)[0].render(scale=3).to_pil()
-    page.save(me.folder / "certificate.png")
+    page.save(me.next_file("certificate"))
     [code] = zxingcpp.read_barcodes(page)
     url = code.text
     assert url.startswith(live_server.url + "/verify/"), url  # the address it was served on
