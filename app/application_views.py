@@ -42,7 +42,11 @@ TEXT, TEXTAREA = BS3TextFieldWidget(), BS3TextAreaFieldWidget()  # FAB's look fo
 CONTINUING_EDUCATION = {
     ApplicationType.renewal: _l("The continuing education of this registration period: "
                                 "course, hours, year."),
+    ApplicationType.re_registration: _l("Re-registration needs continuing education: course, "
+                                        "hours, year."),
 }
+# Which of the registration's specialties a form offers (static/registry.js).
+SPECIALTY_MODES = {ApplicationType.add_specialty: "not_held", ApplicationType.renewal: "held"}
 
 # Extra (non-column) fields, kept in Application.details; each made for its type's form.
 EXTRA_FIELDS = {
@@ -183,6 +187,16 @@ class ApplicationFormView(BaseView):
         return self.form_again("edit") or redirect(
             url_for("MyApplicationView.show", pk=pk) if pk else url_for("MyApplicationView.list"))
 
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """An application past its draft (or its return) is not offered as a form."""
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is not None and item.state not in EDITABLE_STATES:
+            flash(_("Only a draft or a returned application can be changed."), "warning")
+            return redirect(url_for("MyApplicationView.show", pk=item.id))
+        return super().edit(pk)
+
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
         for key in self.add_form_extra_fields:
@@ -229,6 +243,22 @@ class ApplicationFormView(BaseView):
         if wrong:
             refuse(str(_l("These specialties do not belong to the qualification: %(s)s",
                           s="、".join(wrong))))
+        self._specialties_fit_the_registration(item)
+
+    @staticmethod
+    def _specialties_fit_the_registration(item):
+        """An added specialty is one not yet registered; a renewed one is one registered."""
+        if item.registration is None or item.app_type not in SPECIALTY_MODES:
+            return
+        held = {p.specialty_id for p in item.registration.specialties}
+        if item.app_type == ApplicationType.add_specialty:
+            wrong = [s.name for s in item.specialties if s.id in held]
+            message = _l("Already registered: %(s)s. Choose a specialty not yet registered.")
+        else:
+            wrong = [s.name for s in item.specialties if s.id not in held]
+            message = _l("Not registered, so not renewable: %(s)s.")
+        if wrong:
+            refuse(str(message) % {"s": "、".join(wrong)})
 
     @staticmethod
     def _file_correction_under_person(item):
@@ -278,7 +308,8 @@ def _form_view(app_type: ApplicationType, columns: list[str]) -> type:
     # A qualification without specialties has none to choose, except when adding one.
     required = [c for c in model_columns
                 if c != "specialties" or app_type == ApplicationType.add_specialty]
-    templates = {"add_template": "specialty_add.html", "edit_template": "specialty_edit.html"} \
+    templates = {"add_template": "specialty_add.html", "edit_template": "specialty_edit.html",
+                 "extra_args": {"specialty_mode": SPECIALTY_MODES.get(app_type, "all")}} \
         if "specialties" in columns else {}  # the specialty list follows the qualification
     return type(form_view_name(app_type), (ApplicationFormView,), {
         **templates,

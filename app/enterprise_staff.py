@@ -31,7 +31,7 @@ class EnterpriseStaffView(BaseView):
     datamodel = RegistryInterface(EnterpriseUser)
     base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
     base_permissions = READ + ["can_add"]
-    list_title = _l("Enterprise accounts")
+    list_title = _l("Our accounts")
     list_columns = ["user.username", "user.first_name", "is_admin", "active"]
     show_columns = list_columns
     label_columns = {**BaseView.label_columns, "user.username": _l("User name"),

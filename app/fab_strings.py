@@ -24,5 +24,9 @@ FAB_RETRANSLATED = (
     N_("Starts with"), N_("Not Starts with"), N_("Ends with"), N_("Not Ends with"),
     N_("Relation"), N_("No Relation"), N_("Relation as Many"),
     N_("Reset Password Form"),
+    N_("List Base Permissions"), N_("List View Menus"), N_("List Permissions on Views/Menus"),
+    # Translated in FAB's catalogue but marked fuzzy there, so never compiled:
+    N_("Not a valid choice"), N_("Start with"),
+    N_("It's not a good policy to remove a user, just make it inactive"),
     N_("Please use a good password policy, this application does not check this for you"),
 )

@@ -33,6 +33,7 @@ ACTIONS = {
     "can_submit": _l("submit"),
     "can_confirm": _l("confirm"),
     "can_template": _l("download the template"),
+    "can_download": _l("download files"),
     "menu_access": _l("in the menu"),
 }
 MENU = _l("Menu")
@@ -45,6 +46,9 @@ SCREENS = {
     "PractitionerApi": _l("Practitioners (API)"),
     "EnterpriseApi": _l("Enterprises (API)"),
     "SecurityApi": _l("Login (API)"),
+    "HomeView": _l("Home page"),
+    "UtilView": _l("Back button"),
+    "LocaleView": _l("Language switch"),
 }
 OWN_ACCOUNT = _l("Own account")
 # On FAB's user list, but about one's own account page and its buttons.

@@ -256,10 +256,14 @@ def _names(rows) -> str:
 class UserDBModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserDBModelView):
     # first_name holds the whole name: a Chinese name is not split into given and family
     # name here, and FAB's required last_name stays empty.
-    label_columns = {**fab_views.UserDBModelView.label_columns, "first_name": _l("Real name")}
+    label_columns = {**fab_views.UserDBModelView.label_columns, "first_name": _l("Real name"),
+                     "active": _l("Enabled")}
     description_columns = {**fab_views.UserDBModelView.description_columns,
-                           "first_name": _l("The person's full name, as screens show it")}
+                           "first_name": _l("The person's full name, as screens show it"),
+                           "username": _l("The name the person logs in with"),
+                           "email": _l("The person's e-mail address")}
     list_columns = ["first_name", "username", "email", "active", "roles"]
+    search_columns = ["first_name", "username", "email", "active", "roles"]
     add_columns = ["first_name", "username", "active", "email", "roles", "groups", "password",
                    "conf_password"]
     edit_columns = ["first_name", "username", "active", "email", "roles", "groups"]
@@ -318,6 +322,9 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
 class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleModelView):
     """Each role's permissions grouped by screen, under the screens' own titles."""
 
+    label_columns = {**fab_views.RoleModelView.label_columns, "user": _l("Users"),
+                     "groups": _l("Groups")}
+
     list_widget = ListWidget
     show_widget = ShowWidget
     formatters_columns = {"permissions": permission_labels.screens_summary,
@@ -352,8 +359,17 @@ class ViewMenuModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.View
 
 
 class PermissionViewModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionViewModelView):
+    label_columns = {**fab_views.PermissionViewModelView.label_columns, "role": _l("Roles")}
     formatters_columns = {"permission": lambda p: permission_labels.permission_name_text(p.name),
                           "view_menu": lambda v: permission_labels.view_name_text(v.name)}
+
+    def _init_forms(self):
+        super()._init_forms()
+        labels = {"permission": lambda p: permission_labels.permission_name_text(p.name).striptags(),
+                  "view_menu": lambda v: permission_labels.view_name_text(v.name).striptags()}
+        for name, get_label in labels.items():
+            if hasattr(self.search_form, name):
+                getattr(self.search_form, name).kwargs["get_label"] = get_label
 
 
 class UserGroupModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserGroupModelView):

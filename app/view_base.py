@@ -9,6 +9,7 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField, QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla import filters as fab_filters
+from flask_appbuilder.widgets import RenderTemplateWidget
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -66,6 +67,17 @@ def translate_enum_fields(form_class) -> None:
             field = enum_field(enum_class, unbound.kwargs.get("label"))
             field.kwargs["validators"] = unbound.kwargs.get("validators") or []
             setattr(form_class, name, field)
+
+
+def without_defaults(form_class) -> None:
+    """A search filter starts empty: FAB builds the search form from the model, so a
+    column's default (created_at: now, in UTC, to the microsecond) filled the filter box."""
+    if form_class is None:
+        return
+    for name in list(vars(form_class)):
+        unbound = getattr(form_class, name)
+        if isinstance(unbound, UnboundField):
+            unbound.kwargs.pop("default", None)
 
 
 # ---------------------------------------------------------------- search filters
@@ -160,6 +172,26 @@ class RegistryInterface(AuditedInterface):
 
     filter_converter_class = RegistryFilterConverter
 
+    def get_order_columns_list(self, list_columns=None):
+        """FAB's, without Python properties: FAB offers to sort by one, and the database
+        cannot (a 500)."""
+        return [column for column in super().get_order_columns_list(list_columns)
+                if not isinstance(getattr(self.obj, column, None), property)]
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        """A sort argument typed into the URL that names no column (a property, anything
+        else) leaves the order as it is, instead of failing in the database."""
+        if order_column and not self._sortable(order_column):
+            return query
+        return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+
+    def _sortable(self, column: str) -> bool:
+        root, _, rest = column.partition(".")
+        if rest:
+            return self.is_relation(root) and root in self.obj.__mapper__.relationships
+        return column in self.obj.__mapper__.columns.keys() or \
+            column in self.obj.__mapper__.column_attrs.keys()
+
     def add(self, item, commit: bool = True) -> None:
         try:
             super().add(item, commit)
@@ -183,6 +215,13 @@ def _blank_if_none(value):
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     return value
+
+
+class RecordWidget(RenderTemplateWidget):
+    """A record's values, read-only, above the form that decides on it; what the form edits
+    is left to the form."""
+
+    template = "record_table.html"
 
 
 def file_preview(stored) -> Markup | str:
@@ -241,6 +280,7 @@ class BaseView(ScopedModelView):
         super()._init_forms()
         for form_class in (self.add_form, self.edit_form, self.search_form):
             translate_enum_fields(form_class)
+        without_defaults(self.search_form)
 
 
 
@@ -267,7 +307,11 @@ class BaseView(ScopedModelView):
             pk = self._deserialize_pk_if_composite(request.view_args["pk"])
             item = self.datamodel.get(pk, self._base_filters)
             if item is not None:
-                widgets = self._get_show_widget(pk, item, widgets=widgets)
+                columns = [c for c in self.show_columns if c not in self.edit_columns]
+                widgets["record"] = RecordWidget(
+                    label_columns=self.label_columns, include_columns=columns,
+                    value_columns=self.datamodel.get_values_item(item, columns),
+                    formatters_columns=self.formatters_columns)
         return widgets
 
     def post_add_redirect(self):

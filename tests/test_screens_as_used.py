@@ -246,3 +246,54 @@ def test_every_account_opens_its_own_page_and_changes_its_password_there(app, lo
     # The practitioner's name is the real-name sign-up's: not edited on the account page.
     assert "userinfoedit" not in login("prac_a").get("/users/userinfo/").get_data(as_text=True)
     assert "userinfoedit" in login("auditor").get("/users/userinfo/").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- the second look
+def test_sorting_by_a_computed_column_is_not_offered_and_not_a_500(app, login):
+    client = login("ent_a")
+    listing = client.get("/enterprisestaffview/list/").get_data(as_text=True)
+    assert "_oc_EnterpriseStaffView=active" not in listing
+    assert client.get("/enterprisestaffview/list/?_oc_EnterpriseStaffView=active"
+                      "&_od_EnterpriseStaffView=asc").status_code == 200
+
+
+def test_a_search_filter_starts_empty(app, login):
+    page = login("auditor").get("/auditlogview/list/").get_data(as_text=True)
+    assert not re.search(r'name="created_at"[^>]*value="\d{4}-', page)
+
+
+def test_an_approved_application_does_not_open_in_its_form(app, login):
+    person = make_applicant(app, "closed", enterprise_of("ent_a", app))
+    app_id = put_application(person, enterprise_of("ent_a", app), S.approved)
+    response = login("closed").get(f"/apply/initial/edit/{app_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/show/{app_id}")
+
+
+def test_a_specialty_is_added_once_and_renewed_only_where_registered(app, login):
+    import datetime as dt
+
+    from tests.workflow_support import put_registration, qualification
+
+    person = make_applicant(app, "specialist", enterprise_of("ent_a", app))
+    registration = put_registration(person, enterprise_of("ent_a", app), [dt.date(2029, 1, 1)])
+    held, other = qualification().specialties[0], qualification().specialties[1]
+    client = login("specialist")
+    added = client.post("/apply/add_specialty/add", data={
+        "registration": str(registration.id), "specialties": [str(held.id)]})
+    assert "已注册的专业" in added.get_data(as_text=True)
+    renewed = client.post("/apply/renewal/add", data={
+        "registration": str(registration.id), "specialties": [str(other.id)],
+        "continuing_education": "2028年 60学时"})
+    assert "不能延续" in renewed.get_data(as_text=True)
+    form = client.get("/apply/add_specialty/add").get_data(as_text=True)
+    assert '"mode": "not_held"' in form and f'"{registration.id}": [{held.id}]' in form
+
+
+def test_the_verification_page_shows_the_record_once_above_the_form(app, login):
+    from app.models import QualificationCertificate
+
+    row = db.session.scalar(sa.select(QualificationCertificate).limit(1))
+    page = login("reviewer").get(f"/qualificationcertificateadminview/edit/{row.id}")
+    html_text = page.get_data(as_text=True)
+    assert "record-table" in html_text and html_text.count('name="verification"') == 1
+    assert html_text.count("fa-arrow-left") == 1  # one back button, the form's

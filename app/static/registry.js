@@ -63,11 +63,17 @@
     var all = select.find("option").clone();
     var master = $("#qualification, #registration").first();
     var row = select.closest("tr");
+    var byRegistration = master.attr("id") === "registration";
     var apply = function () {
       var key = master.val();
-      var qualification = master.attr("id") === "registration" ?
-        map.registration_qualification[key] : key;
+      var qualification = byRegistration ? map.registration_qualification[key] : key;
       var allowed = map.qualification_specialties[qualification] || [];
+      var held = (byRegistration && map.registration_specialties[key]) || [];
+      if (map.mode === "held") {  // a renewal renews what is registered
+        allowed = allowed.filter(function (id) { return held.indexOf(id) >= 0; });
+      } else if (map.mode === "not_held") {  // a specialty is added once
+        allowed = allowed.filter(function (id) { return held.indexOf(id) < 0; });
+      }
       var kept = select.val();
       select.empty();
       all.each(function () {
