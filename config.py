@@ -53,7 +53,7 @@ FAB_CREATE_DB = False
 # Roles and their permissions are synced from app/security.py (flask roles sync);
 # FAB still registers the permission of every view it serves.
 FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
-FAB_SECURITY_MANAGER_CLASS = "app.security.RegistrySecurityManager"
+FAB_SECURITY_MANAGER_CLASS = "app.security_manager.RegistrySecurityManager"
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = False  # Swagger UI loads its assets from a CDN
 

@@ -73,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         dates,
         errors,
         headers,
+        mailer,  # noqa: F401 - receives notifications.copies_due: the e-mail copies
         message_views,
         password_change,
         passwords,

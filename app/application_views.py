@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from . import storage
 from .application_forms import APPLICATION_FORMS
 from .audit import changes, record
-from .effects import CORRECTABLE_FIELDS, CORRECTABLE_IMAGES
+from .effects import CORRECTABLE_FIELDS
 from .enums import (
     OPEN_APPLICATION_STATES,
     ApplicationState,
@@ -28,7 +28,7 @@ from .enums import (
 from .extensions import db
 from .images import PHOTO, SIGNATURE, SPECS, ImageRejected, check_and_normalise
 from .labels import COLUMN_LABELS
-from .models import Application, Decision, Practitioner
+from .models import CORRECTABLE_IMAGES, Application, Decision, Practitioner
 from .return_answers import answer_fields, save_answer
 from .scans import DESCRIPTION as SCAN_DESCRIPTION
 from .scoping import current_enterprise_id, current_practitioner_id, refuse

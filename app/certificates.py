@@ -12,11 +12,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from .application_signals import approved
 from .dates import add_years
 from .enums import ApplicationType, RegistrationEventKind, RegistrationStatus
 from .extensions import db
 from .models import Application, Certificate, Registration, RegistrationEvent
-from .transition_messages import tell_certificate_issued
+from .notifications import default_locale, notify, path_for
 
 # Statuses in which no certificate may be downloaded or shown as current.
 BLOCKED = {RegistrationStatus.cancelled, RegistrationStatus.lapsed,
@@ -63,6 +64,30 @@ def record_event(registration: Registration, kind: RegistrationEventKind, today:
         enterprise_id=registration.enterprise_id, specialties="、".join(names)))
 
 
+CERTIFICATE_ISSUED = "certificate_issued"  # the message's kind
+
+
+def tell_certificate_issued(registration: Registration, certificate) -> None:
+    """To the holder: a new certificate version can be printed."""
+    user_id = registration.practitioner.user_id
+    if user_id is None:
+        return
+    with default_locale():
+        title = _("Electronic certificate issued: registration %(number)s",
+                  number=registration.number)
+        body = "\n".join([
+            _("Version %(v)s of the electronic registration certificate of %(number)s has been "
+              "issued; the previous version is void.", v=certificate.version,
+              number=registration.number),
+            _("Usage period until %(d)s.", d=certificate.usage_until.isoformat()),
+            _("Open the registration and print the certificate; a printout is valid only "
+              "when signed by hand."),
+        ])
+    notify(user_id, title, body, link=path_for("MyRegistrationView.show", pk=registration.id),
+           kind=CERTIFICATE_ISSUED)
+
+
+@approved.connect
 def after_approval(app: Application, today: dt.date) -> None:
     """History and certificate for an approved application (its effect has run)."""
     if app.app_type == ApplicationType.correction:

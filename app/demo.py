@@ -434,8 +434,8 @@ def _link_demo_people(sm) -> None:
 def _demo_messages(registration: Registration) -> None:
     """The demo practitioner's message centre, written by the same code as in real use: the
     latest decision on their registration and its current certificate."""
-    from .certificates import current_certificate
-    from .transition_messages import tell_certificate_issued, tell_parties
+    from .certificates import current_certificate, tell_certificate_issued
+    from .transition_messages import tell_parties
     from .workflow import BY_NAME
 
     decided = db.session.scalars(select(Application).where(

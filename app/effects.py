@@ -8,11 +8,12 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .certificates import after_approval
+from .application_signals import approved
 from .dates import add_years
 from .enums import ApplicationType, RegistrationStatus
 from .extensions import db
 from .models import (
+    IMAGE_COLUMNS,
     Application,
     Certificate,
     Employment,
@@ -24,10 +25,6 @@ from .models import (
 
 # Registry fields a data-correction application may replace, after review.
 CORRECTABLE_FIELDS = ("real_name", "phone", "email", "education")
-# Images replaced by a correction: the new file is checked and stored when the application
-# is filed, and becomes the registry's only on approval.
-CORRECTABLE_IMAGES = ("photo", "signature")
-IMAGE_COLUMNS = tuple(f"{kind}_id" for kind in CORRECTABLE_IMAGES)
 
 
 class EffectRefused(Exception):
@@ -157,4 +154,4 @@ def apply_approval(app: Application, today: dt.date) -> None:
         # A photo or signature replaced in answer to a return is the registry's from now on,
         # before the new certificate version is issued with it.
         _correction(app, today)
-    after_approval(app, today)
+    approved.send(app, today=today)  # the history line and the certificate version

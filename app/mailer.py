@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select, update
 
 from .extensions import db
 from .models import Notification
-from .notifications import default_locale, mail_enabled, now
+from .notifications import copies_due, default_locale, mail_enabled, now
 from .public_address import public_base_url
 
 RETRY_STATES = ("pending", "failed")
@@ -172,3 +172,9 @@ def send_emails(ids: Iterable[int] | None = None) -> MailReport:
                 _set_state(row.id, "failed")
                 report.failed += 1
     return report
+
+
+@copies_due.connect
+def _send_copies_due(_app, ids: list[int]) -> None:
+    """The copies of what a transaction has just committed (app/notifications.py)."""
+    send_emails(ids)

@@ -270,6 +270,15 @@ application_specialty = Table(
 )
 
 
+# Files an application refers to in `details` until it is decided: a new ID photo or
+# signature (replaced in the registry on approval) under details["corrections"][column],
+# and documents sent in answer to a return under details["attachments"][kind]. The route
+# that serves stored files (app/registry_views.py) finds their owner by these paths.
+CORRECTABLE_IMAGES = ("photo", "signature")
+IMAGE_COLUMNS = tuple(f"{kind}_id" for kind in CORRECTABLE_IMAGES)
+ATTACHMENT_KINDS = ("labour_contract", "social_insurance", "other")
+
+
 class Application(Model):
     __tablename__ = "application"
     __table_args__ = (

@@ -17,13 +17,18 @@ from wtforms.validators import DataRequired, Length
 
 from . import storage
 from .audit import changes, record
-from .effects import IMAGE_COLUMNS
 from .enums import CertificateSource, RegistryStatus, VerificationStatus
 from .extensions import db
 from .images import SCAN, SPECS, ImageRejected, check_and_normalise
-from .models import Application, Practitioner, QualificationCertificate, StoredFile
+from .models import (
+    ATTACHMENT_KINDS,
+    IMAGE_COLUMNS,
+    Application,
+    Practitioner,
+    QualificationCertificate,
+    StoredFile,
+)
 from .notifications import default_locale, notify, path_for
-from .return_answers import ATTACHMENTS
 from .scans import DESCRIPTION as SCAN_DESCRIPTION
 from .scans import check_scan
 from .scoping import Refused, current_practitioner_id, may_see_person_files, refuse
@@ -142,7 +147,7 @@ class RegistryEntryView(BaseView):
             *(Application.details[("corrections", column)].as_integer() == file_id
               for column in IMAGE_COLUMNS),
             *(Application.details[("attachments", key)].as_integer() == file_id
-              for key in ATTACHMENTS)))
+              for key in ATTACHMENT_KINDS)))
         owners = {*db.session.scalars(owner_files), *db.session.scalars(scans),
                   *db.session.scalars(filed)}
         if not may_see_person_files(owners):

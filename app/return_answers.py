@@ -26,7 +26,7 @@ from .enums import ApplicationState
 from .extensions import db
 from .images import SCAN, SPECS, ImageRejected, check_and_normalise
 from .labels import COLUMN_LABELS
-from .models import Application, Decision, StoredFile
+from .models import ATTACHMENT_KINDS, Application, Decision, StoredFile
 from .scans import check_scan
 
 FORM, CONTACT, IMAGE, ATTACHMENT = "form", "contact", "image", "attachment"
@@ -38,9 +38,8 @@ ITEMS: dict[str, str] = {
     "correction_value": FORM, "correction_reason": FORM,
     "phone": CONTACT, "email": CONTACT, "education": CONTACT,
     "photo": IMAGE, "signature": IMAGE,
-    "labour_contract": ATTACHMENT, "social_insurance": ATTACHMENT, "other": ATTACHMENT,
+    **dict.fromkeys(ATTACHMENT_KINDS, ATTACHMENT),
 }
-ATTACHMENTS = tuple(key for key, kind in ITEMS.items() if kind == ATTACHMENT)
 MOBILE = re.compile(r"^1\d{10}$")
 MAX_NOTE = 500
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .application_signals import transition_fired
 from .extensions import db
-from .models import Application, EnterpriseUser, Registration
+from .models import Application, EnterpriseUser
 from .notifications import default_locale, notify, path_for
 from .workflow import APPLICANT, ENTERPRISE, Transition
-
-CERTIFICATE_ISSUED = "certificate_issued"
 
 
 def enterprise_staff(enterprise_id: int | None) -> list[int]:
@@ -71,21 +70,7 @@ def tell_parties(app: Application, transition: Transition, reason: str = "",
     return len(targets)
 
 
-def tell_certificate_issued(registration: Registration, certificate) -> None:
-    """To the holder: a new certificate version can be printed."""
-    user_id = registration.practitioner.user_id
-    if user_id is None:
-        return
-    with default_locale():
-        title = _("Electronic certificate issued: registration %(number)s",
-                  number=registration.number)
-        body = "\n".join([
-            _("Version %(v)s of the electronic registration certificate of %(number)s has been "
-              "issued; the previous version is void.", v=certificate.version,
-              number=registration.number),
-            _("Usage period until %(d)s.", d=certificate.usage_until.isoformat()),
-            _("Open the registration and print the certificate; a printout is valid only "
-              "when signed by hand."),
-        ])
-    notify(user_id, title, body, link=path_for("MyRegistrationView.show", pk=registration.id),
-           kind=CERTIFICATE_ISSUED)
+@transition_fired.connect
+def _tell_parties_of(app: Application, transition: Transition, reason: str,
+                     items: list[dict]) -> None:
+    tell_parties(app, transition, reason, items)

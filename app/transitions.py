@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from .application_signals import transition_fired
 from .audit import record
 from .dates import province_today
 from .deadlines import deadline_for
@@ -26,7 +27,6 @@ from .return_answers import details_at, item_key, label, returnable_items
 from .rules import run_prechecks
 from .scoping import NOBODY, current_enterprise_id, current_practitioner_id
 from .security import ROLES
-from .transition_messages import tell_parties
 from .workflow import (
     AUTHORITY,
     BY_NAME,
@@ -230,8 +230,10 @@ def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> 
     record(f"transition:{transition.name}", object_type="Application", object_id=app.id,
            actor=user, detail={"from": from_state, "to": transition.target,
                                "reason": payload.reason or None})
-    # The parties' messages, in this transaction: none if it is refused or rolled back.
-    tell_parties(app, transition, payload.reason, payload.items)
+    # The parties' messages (app/transition_messages.py), in this transaction: none if it is
+    # refused or rolled back.
+    transition_fired.send(app, transition=transition, reason=payload.reason,
+                          items=payload.items)
     try:
         if transition.target == ApplicationState.approved:
             apply_approval(app, today)

@@ -17,12 +17,12 @@ from markupsafe import Markup
 from .audit import record
 from .dates import province_today
 from .deadlines import working_days_between
-from .effects import CORRECTABLE_FIELDS, IMAGE_COLUMNS
+from .effects import CORRECTABLE_FIELDS
 from .enums import AuditResult
 from .extensions import db
 from .labels import COLUMN_LABELS
-from .models import StoredFile
-from .return_answers import ATTACHMENTS, change_rows, label, returnable_items
+from .models import ATTACHMENT_KINDS, IMAGE_COLUMNS, StoredFile
+from .return_answers import change_rows, label, returnable_items
 from .rules import run_prechecks
 from .scoping import acting_user, may_see_person_files
 from .transitions import Payload, TransitionError, available, fire
@@ -170,7 +170,7 @@ def attachment_rows(app) -> list[dict]:
     details = app.details or {}
     files, notes = details.get("attachments") or {}, details.get("answers") or {}
     return [{"label": label(key), "file": db.session.get(StoredFile, files[key]) if key in files
-             else None, "note": notes.get(key, "")} for key in ATTACHMENTS
+             else None, "note": notes.get(key, "")} for key in ATTACHMENT_KINDS
             if key in files or key in notes]
 
 

@@ -15,7 +15,7 @@ from app import create_app, lockout
 from app.enums import AuditResult
 from app.extensions import db
 from app.models import AuditLog
-from app.security import AuthDBView
+from app.security_manager import AuthDBView
 from tests import people
 from tests.conftest import FreshContextClient, app_config
 

@@ -6,10 +6,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.certificates import CERTIFICATE_ISSUED
 from app.enums import ApplicationState as S
 from app.extensions import db
 from app.models import Notification
-from app.transition_messages import CERTIFICATE_ISSUED
 from app.workflow import APPLICANT, ENTERPRISE, TRANSITIONS
 from tests.workflow_support import act, enterprise_of, make_applicant, payload_for, put_application
 
