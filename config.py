@@ -53,7 +53,7 @@ FAB_CREATE_DB = False
 # Roles and their permissions are synced from app/security.py (flask roles sync);
 # FAB still registers the permission of every view it serves.
 FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
-FAB_SECURITY_MANAGER_CLASS = "app.security_manager.RegistrySecurityManager"
+FAB_SECURITY_MANAGER_CLASS = "app.accounts.security_manager.RegistrySecurityManager"
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = False  # Swagger UI loads its assets from a CDN
 
@@ -81,7 +81,7 @@ LANGUAGES = {
 }
 
 # Login lockout (MLPS 2.0 level 3): this many wrong passwords in a row lock the account for
-# this many minutes; see app/lockout.py.
+# this many minutes; see app/accounts/lockout.py.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
 LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
 
@@ -90,7 +90,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 # Sessions end after this long without a request, and this long after login whatever the
-# activity (app/sessions.py); the cookie itself expires with the idle time.
+# activity (app/accounts/sessions.py); the cookie itself expires with the idle time.
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
 SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", 12))
 PERMANENT_SESSION_LIFETIME = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
@@ -155,7 +155,7 @@ DEMO_ACCOUNTS_FILE = INSTANCE_DIR / "demo-accounts.txt"
 # Six months is the legal minimum (网络安全法 第二十一条), so less than 180 days is refused.
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "183"))
 
-# E-mail copies of in-app messages (app/mailer.py). Without MAIL_SERVER no e-mail is sent,
+# E-mail copies of in-app messages (app/service/mailer.py). Without MAIL_SERVER no e-mail is sent,
 # only the message centre is used. MAIL_USE_TLS = STARTTLS on a plain port (587);
 # MAIL_USE_SSL = implicit TLS (465). The password comes from the environment only.
 MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -170,7 +170,7 @@ MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 10))
 # A copy that failed this many times is given up (state stays "failed").
 MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
 
-# Reminders (flask reminders send, daily by cron; app/reminders.py).
+# Reminders (flask reminders send, daily by cron; app/service/reminders.py).
 RENEWAL_REMINDER_DAYS = (90, 30)  # days before the earliest running specialty expiry
 CERTIFICATE_USAGE_REMINDER_DAYS = int(os.environ.get("CERTIFICATE_USAGE_REMINDER_DAYS", 15))
 ENTERPRISE_WAITING_WORKING_DAYS = int(os.environ.get("ENTERPRISE_WAITING_WORKING_DAYS", 5))

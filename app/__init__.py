@@ -31,7 +31,7 @@ def _refuse_unsafe_production(config: Mapping[str, Any]) -> None:
 
 
 def _certificate_problems(config: Mapping[str, Any]) -> list[str]:
-    from .certificate_signing import is_development_certificate
+    from .certificates.signing import is_development_certificate
 
     problems = []
     if not (config.get("CERTIFICATE_SIGNING_KEY") and config.get("CERTIFICATE_SIGNING_CERT")):
@@ -49,7 +49,7 @@ def _development_signing_key(app: Flask) -> None:
     """Outside production, sign with a generated development pair unless one is set."""
     if app.config.get("PRODUCTION") or app.config.get("CERTIFICATE_SIGNING_KEY"):
         return
-    from .certificate_signing import ensure_development_key
+    from .certificates.signing import ensure_development_key
 
     key, cert = ensure_development_key(Path(app.config["INSTANCE_DIR"]))
     app.config["CERTIFICATE_SIGNING_KEY"], app.config["CERTIFICATE_SIGNING_CERT"] = key, cert
@@ -68,21 +68,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
-    from . import (
-        commands,
-        dates,
-        errors,
-        headers,
-        mailer,  # noqa: F401 - receives notifications.copies_due: the e-mail copies
+    from . import commands, dates, errors, views
+    from .accounts import headers, password_change, passwords, sessions
+    from .registry import specialty_choices
+    from .service import (
+        mailer,  # noqa: F401 - receives notifications.copies_due: e-mail copies
         message_views,
-        password_change,
-        passwords,
-        sessions,
-        specialty_choices,
-        views,
     )
 
-    # FAB's own password forms (add user, reset passwords) follow app/passwords.py too.
+    # FAB's own password forms (add user, reset passwords) follow app/accounts/passwords.py too.
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", passwords.fab_password_complexity)
 

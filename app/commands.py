@@ -83,7 +83,7 @@ def roster_import(file: str, dry_run: bool, max_errors: int) -> None:
 
     from flask_babel import gettext as _
 
-    from .roster_import import (
+    from .registry.roster_import import (
         RosterFileError,
         RosterImportError,
         error_lines,
@@ -130,7 +130,7 @@ def registrations_lapse(today) -> None:
 
     from flask_babel import gettext as _
 
-    from .lapse import lapse_expired
+    from .certificates.lapse import lapse_expired
 
     day = today.date() if today else province_today()
     report = lapse_expired(day)
@@ -164,8 +164,8 @@ def reminders_send(today) -> None:
 
     from flask_babel import gettext as _
 
-    from .mailer import send_emails
-    from .reminders import send_reminders
+    from .service.mailer import send_emails
+    from .service.reminders import send_reminders
 
     day = today.date() if today else province_today()
     report = send_reminders(day)

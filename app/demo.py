@@ -15,7 +15,6 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import insert, select
 
-from . import placeholder_images
 from .dates import add_years, province_today
 from .enums import (
     ApplicationState,
@@ -48,6 +47,7 @@ from .models import (
     StoredFile,
     application_specialty,
 )
+from .registry import placeholder_images
 from .security import ROLES
 
 # Guangdong prefecture-level cities with their administrative area codes.
@@ -268,7 +268,7 @@ def _add_records(fresh, ids, today, serial_base) -> int:
 
 def _demo_history_and_certificates(regs, reg_ids, periods, today: dt.date) -> None:
     """The initial-registration line of each history and a current certificate version
-    (bulk inserts: the rules are those of app/certificates.py, applied to one specialty)."""
+    (bulk inserts: the rules are those of app/certificates/versions.py, applied to one specialty)."""
     births = dict(db.session.execute(select(Practitioner.id, Practitioner.birth_date).where(
         Practitioner.id.in_({reg["practitioner_id"] for reg, _s, _q in regs}))).all())
     usage = dt.timedelta(days=current_app.config["CERTIFICATE_USAGE_DAYS"])
@@ -434,8 +434,8 @@ def _link_demo_people(sm) -> None:
 def _demo_messages(registration: Registration) -> None:
     """The demo practitioner's message centre, written by the same code as in real use: the
     latest decision on their registration and its current certificate."""
-    from .certificates import current_certificate, tell_certificate_issued
-    from .transition_messages import tell_parties
+    from .certificates.versions import current_certificate, tell_certificate_issued
+    from .service.transition_messages import tell_parties
     from .workflow import BY_NAME
 
     decided = db.session.scalars(select(Application).where(

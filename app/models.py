@@ -273,7 +273,7 @@ application_specialty = Table(
 # Files an application refers to in `details` until it is decided: a new ID photo or
 # signature (replaced in the registry on approval) under details["corrections"][column],
 # and documents sent in answer to a return under details["attachments"][kind]. The route
-# that serves stored files (app/registry_views.py) finds their owner by these paths.
+# that serves stored files (app/registry/views.py) finds their owner by these paths.
 CORRECTABLE_IMAGES = ("photo", "signature")
 IMAGE_COLUMNS = tuple(f"{kind}_id" for kind in CORRECTABLE_IMAGES)
 ATTACHMENT_KINDS = ("labour_contract", "social_insurance", "other")
@@ -306,7 +306,7 @@ class Application(Model):
     )
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = _created_at()
-    # Indexed for the dashboards' weekly series and processing time (app/dashboard.py).
+    # Indexed for the dashboards' weekly series and processing time (app/reporting/dashboard.py).
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     deadline: Mapped[dt.date | None] = mapped_column(Date)

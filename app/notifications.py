@@ -1,7 +1,7 @@
 """The in-app message centre: one function writes a message for a user, in the caller's
 transaction, so a message exists exactly when what it reports happened.
 
-When SMTP is configured (app/mailer.py) a message to a user with an e-mail address is also
+When SMTP is configured (app/service/mailer.py) a message to a user with an e-mail address is also
 marked for an e-mail copy (email_state "pending"). The copy is sent only after the caller's
 transaction has committed (deliver_outbox), so a rolled-back change sends nothing and a
 slow or failing mail server never holds up or undoes the change itself."""
@@ -62,7 +62,7 @@ def notify(user_id: int, title: str, body: str = "", link: str | None = None,
 
 
 # Sent after a commit with the ids of the messages that want an e-mail copy; the mailer
-# (app/mailer.py) receives it. A signal rather than an import: the message centre is the
+# (app/service/mailer.py) receives it. A signal rather than an import: the message centre is the
 # base every part writes to, and the mailer builds on it.
 copies_due = Namespace().signal("e-mail copies due")
 

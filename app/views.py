@@ -13,7 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
 from . import audit_labels
-from .application_views import (
+from .accounts.enterprise_staff import EnterpriseStaffView
+from .accounts.signup_views import SignupView, activate_verified_enterprise
+from .applications.views import (
     FORM_VIEWS,
     AcceptanceQueueView,
     ApplicationAdminView,
@@ -24,22 +26,16 @@ from .application_views import (
     MyApplicationView,
     ReviewQueueView,
 )
-from .certificate_views import CertificateFileCheckView, MyRegistrationView
-from .consultation_views import (
-    ConsultationAdminView,
-    ConsultationQueueView,
-    FaqPublishView,
-    MyConsultationView,
-)
-from .dashboard_views import DashboardView, EnterpriseDashboardView
-from .enterprise_staff import EnterpriseStaffView
+from .applications.workflow_views import WorkflowApi
+from .certificates.public_views import PublicVerificationView
+from .certificates.register_export import RegisterListWidget, csv_response, specialties_text, xlsx_response
+from .certificates.views import CertificateFileCheckView, MyRegistrationView
 from .enums import (
     N_,
     CertificateSource,
     VerificationStatus,
 )
 from .extensions import db
-from .faq import FaqView
 from .identity import (
     CreditCodeValidator,
     ResidentIdValidator,
@@ -47,7 +43,6 @@ from .identity import (
     parse_credit_code,
     parse_resident_id,
 )
-from .message_views import MyNotificationView
 from .models import (
     AuditLog,
     Certificate,
@@ -62,18 +57,23 @@ from .models import (
     Specialty,
 )
 from .notifications import deliver_outbox
-from .public_views import PublicVerificationView
-from .register_export import RegisterListWidget, csv_response, specialties_text, xlsx_response
-from .registry_views import MyQualificationCertificateView, RegistryEntryView, tell_verification_result
-from .roster_views import RosterImportView
+from .registry.roster_views import RosterImportView
+from .registry.views import MyQualificationCertificateView, RegistryEntryView, tell_verification_result
+from .reporting.views import DashboardView, EnterpriseDashboardView
 from .scoping import (
     current_enterprise_id,
     current_user_id,
     refuse,
 )
-from .signup_views import SignupView, activate_verified_enterprise
+from .service.consultation_views import (
+    ConsultationAdminView,
+    ConsultationQueueView,
+    FaqPublishView,
+    MyConsultationView,
+)
+from .service.faq import FaqView
+from .service.message_views import MyNotificationView
 from .view_base import READ, BaseView, RegistryInterface, file_preview
-from .workflow_views import WorkflowApi
 
 log = logging.getLogger(__name__)
 

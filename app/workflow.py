@@ -17,12 +17,12 @@ OWN = "own"
 OWN_ENTERPRISE = "own_enterprise"
 AUTHORITY = "authority"
 
-# The enterprise's recorded checks (domain.md section 2), each a box it must tick to forward.
-# Who is told of a transition (app/messages.py): the practitioner's account, and the staff
-# accounts of the enterprise the application is addressed to.
+# Who is told of a transition (app/service/transition_messages.py): the practitioner's
+# account, and the staff accounts of the enterprise the application is addressed to.
 APPLICANT = "applicant"
 ENTERPRISE = "enterprise"
 
+# The enterprise's recorded checks (domain.md section 2), each a box it must tick to forward.
 ENTERPRISE_CHECKS = {
     "pledge": N_("We pledge that the application and its materials are true"),
     "contract_checked": N_("The labour contract with this enterprise is valid"),
@@ -41,7 +41,7 @@ class Transition:
     requires: tuple[str, ...] = ()  # keys of ENTERPRISE_CHECKS that must be confirmed
     reason: bool = False  # a reason must be stated
     items: bool = False  # an itemised list (field or attachment, reason) may be given
-    prechecks: bool = False  # run app/rules.py; a blocking failure stops the transition
+    prechecks: bool = False  # run app/applications/rules.py; a blocking failure stops the transition
     separate_from: tuple[str, ...] = ()  # who did these on the application may not do this
     style: str = "primary"
     notify: tuple[str, ...] = ()  # APPLICANT and/or ENTERPRISE get an in-app message

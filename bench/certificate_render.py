@@ -1,4 +1,4 @@
-"""Benchmark: render and sign certificate PDFs (app/certificate_pdf.py) from a demo database.
+"""Benchmark: render and sign certificate PDFs (app/certificates/pdf.py) from a demo database.
 
     .venv/bin/python bench/certificate_render.py [--count 60] [--workers 2]
 
@@ -52,9 +52,9 @@ def _registration_ids(url: str, count: int) -> list[int]:
 def _render_all(url: str, ids: list[int]) -> list[tuple[float, float]]:
     """(render seconds, sign seconds) per certificate, in this process."""
 
-    from app.certificate_pdf import render
-    from app.certificate_signing import sign
-    from app.certificates import certificate_for_download
+    from app.certificates.pdf import render
+    from app.certificates.signing import sign
+    from app.certificates.versions import certificate_for_download
     from app.extensions import db
     from app.models import Registration
 

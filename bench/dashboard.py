@@ -7,7 +7,7 @@ practitioner has an application at some stage, with time limits around today) in
 migrated database, then adds decided applications (approved or refused, submitted over the
 last year and decided 1 to 60 days later) up to the given total. One enterprise, the demo
 enterprise account's, gets a tenth of them and 1 in 20 registrations: a large employer, the
-worst case of the enterprise page. Then times each figure of app/dashboard.py (best of 3),
+worst case of the enterprise page. Then times each figure of app/reporting/dashboard.py (best of 3),
 and both pages through the real routes as the demo reviewer and the demo enterprise user.
 SQLite (a temporary file) always; PostgreSQL too when DATABASE_URL is set, in a temporary
 database created on that server and dropped afterwards."""
@@ -75,10 +75,10 @@ def add_decided(total_wanted: int, big_enterprise: int, seed: int = 7) -> int:
 
 
 def run(label: str, url: str, workdir: Path, applications: int, practitioners: int) -> None:
-    from app import dashboard
     from app.demo import ensure_demo_accounts, load_demo_data
     from app.extensions import db
     from app.models import Application, EnterpriseUser, Registration
+    from app.reporting import dashboard
 
     app = bench_app(url, workdir)
     print(f"{label}:")

@@ -1,5 +1,5 @@
 """Benchmark: import a generated qualification roster into a fresh, migrated database through
-the same code path as `flask roster import` and the web page (app/roster_import.py).
+the same code path as `flask roster import` and the web page (app/registry/roster_import.py).
 
     .venv/bin/python bench/roster_import.py [--rows 100000] [--xlsx]
 
@@ -77,7 +77,7 @@ def run(label: str, url: str, workdir: Path, files: list[Path]) -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.roster_import import apply_roster, validate_roster
+    from app.registry.roster_import import apply_roster, validate_roster
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEMO_ACCOUNTS_FILE": workdir / "demo.txt"})
     with app.app_context():

@@ -1,4 +1,4 @@
-"""Writes app/common_passwords.txt: the passwords attackers try first, built from well-known
+"""Writes app/accounts/common_passwords.txt: the passwords attackers try first, built from well-known
 patterns (leaked-list favourites, keyboard walks, Chinese pinyin names and numbers, words
 with the usual capital, year and symbol decorations). Lower case, one a line; the check is
 case-insensitive. Run again after changing the patterns; nothing is downloaded."""
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parent.parent / "app" / "common_passwords.txt"
+TARGET = Path(__file__).resolve().parent.parent / "app" / "accounts" / "common_passwords.txt"
 
 WORDS = """password passw0rd p@ssword p@ssw0rd qwerty qwertyuiop asdfgh asdfghjkl zxcvbn zxcvbnm
 admin administrator root test guest user login welcome letmein iloveyou woaini love hello

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from app.enums import ApplicationState as S
 from app.enums import ApplicationType
 from app.extensions import db
-from app.images import check_and_normalise
 from app.models import Consultation, Practitioner, Registration
+from app.registry.images import check_and_normalise
 from tests import image_samples as samples
 from tests import people
 from tests.workflow_support import act, enterprise_of, make_applicant, put_application, stored_file

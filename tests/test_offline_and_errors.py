@@ -5,7 +5,7 @@ import re
 import pytest
 
 from app import ConfigurationError, create_app
-from app.certificate_signing import ensure_development_key, write_self_signed_pair
+from app.certificates.signing import ensure_development_key, write_self_signed_pair
 from app.views import MENU
 from tests.people import ACCOUNTS
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.certificate_pdf import certificate_fields
+from app.certificates.pdf import certificate_fields
 from app.dates import local_time, province_now
 from app.enums import ApplicationState as S
 from app.extensions import db

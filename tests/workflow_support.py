@@ -18,7 +18,6 @@ from app.enums import (
 )
 from app.extensions import db
 from app.identity import resident_id_check_char
-from app.images import check_and_normalise
 from app.models import (
     Application,
     Certificate,
@@ -32,6 +31,7 @@ from app.models import (
     RegistrationSpecialty,
     StoredFile,
 )
+from app.registry.images import check_and_normalise
 from app.security import ROLES
 from tests import image_samples as samples
 from tests.people import PASSWORD

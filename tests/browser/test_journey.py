@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import zxingcpp
 from pypdf import PdfReader
 
+from app.certificates.public_record import mask_id_number
 from app.dates import local_time, province_today
 from app.enums import ApplicationState
 from app.extensions import db
@@ -27,7 +28,6 @@ from app.models import (
     QualificationCertificate,
     Registration,
 )
-from app.public_record import mask_id_number
 from app.security import ROLES
 from tests import image_samples as samples
 

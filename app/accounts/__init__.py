@@ -1,0 +1,2 @@
+"""Accounts: real-name sign-up, enterprise staff accounts, the login lockout, sessions,
+passwords and their change, security headers, and FAB's security manager and screens."""

@@ -1,0 +1,234 @@
+"""FAB's security manager and its screens, as this app uses them: the login lockout, the
+logout that ends every session, forced password changes, and FAB's account, role and
+permission screens in words instead of Python values (roles themselves are data in
+app/security.py)."""
+from __future__ import annotations
+
+from flask import abort, current_app
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.security import forms as fab_forms
+from flask_appbuilder.security import views as fab_views
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.widgets import ListWidget, ShowWidget
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from werkzeug.security import check_password_hash
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from ..audit import AuditedLogins, AuditedSecurityViews
+from ..view_base import yes_no
+from . import permission_labels
+
+
+class UnknownActionIs404:
+    """FAB looks an action up by the name posted and fails with a 500 on an unknown one."""
+
+    def get_action_permission_name(self, name: str) -> str:
+        if name not in self.actions:
+            abort(404)
+        return super().get_action_permission_name(name)
+
+
+def _names(rows) -> str:
+    return "、".join(str(row) for row in rows or [])
+
+
+# Same class names as FAB's, so the permission names stay FAB's. FAB's screens show Python
+# values ("True", "[执业人员]", "[]") and raw permission strings; these read as the rest.
+class UserDBModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserDBModelView):
+    # first_name holds the whole name: a Chinese name is not split into given and family
+    # name here, and FAB's required last_name stays empty.
+    label_columns = {**fab_views.UserDBModelView.label_columns, "first_name": _l("Real name"),
+                     "active": _l("Enabled")}
+    description_columns = {**fab_views.UserDBModelView.description_columns,
+                           "first_name": _l("The person's full name, as screens show it"),
+                           "username": _l("The name the person logs in with"),
+                           "email": _l("The person's e-mail address")}
+    list_columns = ["first_name", "username", "email", "active", "roles"]
+    search_columns = ["first_name", "username", "email", "active", "roles"]
+    add_columns = ["first_name", "username", "active", "email", "roles", "groups", "password",
+                   "conf_password"]
+    edit_columns = ["first_name", "username", "active", "email", "roles", "groups"]
+    show_fieldsets = [(title, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]})
+                      for title, spec in fab_views.UserDBModelView.show_fieldsets]
+    user_show_fieldsets = [
+        (title, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]})
+        for title, spec in fab_views.UserDBModelView.user_show_fieldsets]
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        item.last_name = item.last_name or ""
+    formatters_columns = {"active": yes_no, "roles": _names, "groups": _names}
+
+    def post_add(self, item):
+        super().post_add(item)
+        from .password_change import require_change
+
+        require_change(item.id)  # the administrator chose it: the user must replace it
+
+
+class UserInfoEditForm(fab_forms.UserInfoEdit):
+    """One's own account name: the whole name in one field (see UserDBModelView)."""
+
+    first_name = StringField(_l("Real name"), [DataRequired(), Length(max=64)],
+                             widget=BS3TextFieldWidget())
+    last_name = None
+
+
+class UserInfoEditView(fab_views.UserInfoEditView):
+    form = UserInfoEditForm
+
+
+class ResetPasswordView(fab_views.ResetPasswordView):
+    """An administrator resets someone's password: that person must then choose their own."""
+
+    def form_post(self, form):
+        from flask import request
+
+        from .password_change import require_change
+
+        super().form_post(form)
+        require_change(request.args.get("pk"))
+
+
+class ResetMyPasswordView(fab_views.ResetMyPasswordView):
+    def form_post(self, form):
+        from flask import g
+
+        from .password_change import changed
+
+        super().form_post(form)
+        changed(g.user.id)
+
+
+class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleModelView):
+    """Each role's permissions grouped by screen, under the screens' own titles."""
+
+    label_columns = {**fab_views.RoleModelView.label_columns, "user": _l("Users"),
+                     "groups": _l("Groups")}
+
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    formatters_columns = {"permissions": permission_labels.screens_summary,
+                          "name": lambda name: Markup('<span class="text-nowrap">%s</span>') % name}
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        """FAB's, with the whole table of permissions instead of the list's summary."""
+        widgets = widgets or {}
+        widgets["show"] = self.show_widget(
+            pk=pk, label_columns=self.label_columns, include_columns=self.show_columns,
+            value_columns=self.datamodel.get_values_item(item, self.show_columns),
+            formatters_columns={**self.formatters_columns,
+                                "permissions": permission_labels.permissions_table},
+            actions=actions or self.actions, fieldsets=show_fieldsets or self.show_fieldsets,
+            modelview_name=self.__class__.__name__)
+        return widgets
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form_class in (self.add_form, self.edit_form, self.search_form):
+            if hasattr(form_class, "permissions"):
+                form_class.permissions.kwargs["get_label"] = permission_labels.permission_label
+
+
+# FAB's permission tables: each name in words, with the name itself beside it.
+class PermissionModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionModelView):
+    formatters_columns = {"name": permission_labels.permission_name_text}
+
+
+class ViewMenuModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.ViewMenuModelView):
+    formatters_columns = {"name": permission_labels.view_name_text}
+
+
+class PermissionViewModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionViewModelView):
+    label_columns = {**fab_views.PermissionViewModelView.label_columns, "role": _l("Roles")}
+    formatters_columns = {"permission": lambda p: permission_labels.permission_name_text(p.name),
+                          "view_menu": lambda v: permission_labels.view_name_text(v.name)}
+
+    def _init_forms(self):
+        super()._init_forms()
+        labels = {"permission": lambda p: permission_labels.permission_name_text(p.name).striptags(),
+                  "view_menu": lambda v: permission_labels.view_name_text(v.name).striptags()}
+        for name, get_label in labels.items():
+            if hasattr(self.search_form, name):
+                getattr(self.search_form, name).kwargs["get_label"] = get_label
+
+
+class UserGroupModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserGroupModelView):
+    label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}
+    formatters_columns = {"users": _names, "roles": _names}
+
+
+class AuthDBView(fab_views.AuthDBView):
+    """FAB's password login page with the ways in for people who have no account yet."""
+
+    login_template = "login.html"
+    # One message for an unknown user, a wrong password and a locked account: the login
+    # page must not tell which accounts exist or are locked.
+    invalid_login_message = _l("Wrong user name or password, or the account is temporarily locked.")
+
+    @expose("/logout/")
+    def logout(self):
+        """Logging out ends every session of the account, copies of the cookie included."""
+        from flask_login import current_user
+
+        from .sessions import end_all_sessions
+
+        if current_user.is_authenticated:
+            end_all_sessions(current_user.id)
+        return super().logout()
+
+
+class RegistrySecurityManager(AuditedLogins, SecurityManager):
+    """FAB's SQLA security manager; account protection hooks are added here (issue 6)."""
+
+    authdbview = AuthDBView
+    userdbmodelview = UserDBModelView
+    resetpasswordview = ResetPasswordView
+    userinfoeditview = UserInfoEditView
+    resetmypasswordview = ResetMyPasswordView
+    rolemodelview = RoleModelView
+    permissionmodelview = PermissionModelView
+    viewmenumodelview = ViewMenuModelView
+    permissionviewmodelview = PermissionViewModelView
+    groupmodelview = UserGroupModelView
+    # FAB's user statistics chart loads Google Charts from the internet.
+    userstatschartview = None
+
+    # ------------------------------------------------------------ login lockout (issue 6)
+
+    def register_views(self):
+        """FAB limits its login form (AUTH_RATE_LIMITED) but not the API token login, which
+        checks passwords just the same; give that the same limit."""
+        super().register_views()
+        if self.is_auth_limited:
+            for view in self.appbuilder.baseviews:
+                if isinstance(view, self.security_api):
+                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
+    def auth_user_db(self, username, password):
+        """FAB's password check, refused outright while the account is locked. A locked
+        account still costs one password hash, as FAB spends one on unknown users, so the
+        answer takes as long whichever way it fails."""
+        from . import lockout
+
+        candidate = self._login_candidate(username)
+        if candidate is not None and lockout.is_locked(candidate.id):
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
+                                password or "")
+            return None
+        user = super().auth_user_db(username, password)
+        if user is not None:
+            lockout.record_success(user.id)
+        elif candidate is not None:
+            lockout.record_failure(candidate.id)
+        return user
+
+    def _login_candidate(self, username):
+        """The account a login names, found the way FAB finds it (user name, then e-mail)."""
+        if not username:
+            return None
+        return self.find_user(username=username) or self.find_user(email=username)

@@ -1,0 +1,1 @@
+"""Reporting: the dashboards' figures, charts and pages."""
