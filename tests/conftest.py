@@ -13,7 +13,10 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from tests import people
+from tests import logins, people
+
+# The live_server fixture (a real threaded server) for any test.
+pytest_plugins = ["tests.live_server"]
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -184,14 +187,9 @@ def client(app):
 
 @pytest.fixture
 def login(app):
-    """login(role_key) -> a test client signed in as that role's fixture account."""
+    """login(username) -> a test client signed in as that fixture account (tests/logins.py)."""
 
     def _login(username: str):
-        client = app.test_client()
-        response = client.post(
-            "/login/", data={"username": username, "password": people.PASSWORD}
-        )
-        assert response.status_code == 302, f"login of {username} failed"
-        return client
+        return logins.logged_in_client(app, username)
 
     return _login

@@ -17,6 +17,7 @@ from app.models import (
     Registration,
     RegistrationSpecialty,
 )
+from tests import logins
 
 COUNTED = (Enterprise, Practitioner, QualificationCertificate, Employment, Registration,
            RegistrationSpecialty, EnterpriseUser)
@@ -41,8 +42,7 @@ def test_demo_load_is_idempotent_and_prints_the_accounts(app):
     # The passwords printed the second time are the ones that work.
     password = dict(line.split()[1:3] for line in second.output.splitlines()
                     if line.startswith("  "))["reviewer"]
-    client = app.test_client()
-    assert client.post("/login/", data={"username": "reviewer", "password": password}).status_code == 302
+    logins.logged_in_client(app, "reviewer", password)
 
 
 def test_demo_data_is_valid_and_spread_over_cities(app):

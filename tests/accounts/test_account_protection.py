@@ -17,7 +17,7 @@ from app.accounts.security_manager import AuthDBView
 from app.enums import AuditResult
 from app.extensions import db
 from app.models import AuditLog
-from tests import people
+from tests import logins, people
 from tests.conftest import FreshContextClient, app_config
 
 WRONG = "Wrong-Passw0rd!"
@@ -37,7 +37,7 @@ def clock(monkeypatch):
 
 def _login(client, username, password):
     """POST the login form; returns (logged in?, the message flashed)."""
-    response = client.post("/login/", data={"username": username, "password": password})
+    response = logins.login(client, username, password, expect=False)
     with client.session_transaction() as session:
         flashes = session.pop("_flashes", [])
         logged_in = "_user_id" in session
@@ -46,8 +46,8 @@ def _login(client, username, password):
 
 
 def _api_login(client, username, password):
-    return client.post("/api/v1/security/login", json={
-        "username": username, "password": password, "provider": "db"}).status_code
+    return client.post("/api/v1/security/login",
+                       json=logins.api_login_body(username, password)).status_code
 
 
 # ---------------------------------------------------------------- lockout
@@ -277,7 +277,7 @@ def test_a_disabled_account_is_logged_out_on_its_next_request(app, login):
 
 def test_session_cookie_is_httponly_samesite_lax_and_permanent(app):
     client = app.test_client()
-    response = client.post("/login/", data={"username": "prac_a", "password": people.PASSWORD})
+    response = logins.login(client, "prac_a")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
 

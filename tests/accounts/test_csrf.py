@@ -1,21 +1,15 @@
 """With the production setting (CSRF on), state changes need a token and never happen by GET."""
-import re
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Application, Practitioner
-from tests.people import ID_A, PASSWORD
+from tests import logins
+from tests.people import ID_A
 
 
 def _login_with_csrf(app, username):
-    client = app.test_client()
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login/", data={"username": username, "password": PASSWORD,
-                                            "csrf_token": token})
-    assert response.status_code == 302
-    return client
+    return logins.logged_in_client(app, username)
 
 
 def test_post_without_token_and_get_mutations_are_refused(app):

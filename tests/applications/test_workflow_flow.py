@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Application, Decision, Employment, Registration, StoredFile
 from app.workflow import BY_NAME
 from tests import image_samples as samples
-from tests.people import PASSWORD
+from tests import logins
 from tests.workflow_support import (
     act,
     act_web,
@@ -353,10 +353,7 @@ def test_two_reviewers_at_once_make_one_transition(app, login, monkeypatch):
 
 def test_the_same_route_serves_api_clients_with_a_token(app, cast, client):
     app_id = put_application(cast["person"], enterprise_of("ent_a", app), S.pending_acceptance)
-    login = client.post("/api/v1/security/login", json={
-        "username": "reviewer", "password": PASSWORD, "provider": "db"})
-    assert login.status_code == 200
-    token = login.json["access_token"]
+    token = logins.api_token(client, "reviewer")
     anonymous = client.post(f"/api/v1/application/{app_id}/accept", json={})
     assert anonymous.status_code == 401 and state_of(app_id) == S.pending_acceptance
     response = client.post(f"/api/v1/application/{app_id}/accept", json={},

@@ -12,15 +12,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
-
-from tests.conftest import app_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance")) / "browser-screenshots"
@@ -34,43 +29,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 ALLOWED_LATIN = {"PDF", "QR", "JPEG", "PNG", "MB", "CSV", "Excel"}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # one line per request would drown the output
-        pass
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: object
-
-
-@pytest.fixture
-def live_server(backend_db):
-    """The app on a migrated copy of the template database, served on a free port with
-    CSRF on and no SERVER_NAME, as in production."""
-    from app import create_app
-    from app.extensions import db
-
-    manager, template_url = backend_db
-    url = manager.copy_url(template_url, f"live{uuid.uuid4().hex[:10]}")
-    config = {**app_config(url, manager.workdir), "WTF_CSRF_ENABLED": True, "TESTING": False}
-    config.pop("SERVER_NAME")
-    application = create_app(config)
-    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    context = application.app_context()
-    context.push()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", application)
-    server.shutdown()
-    thread.join(timeout=10)
-    db.session.remove()
-    db.engines[None].dispose()
-    context.pop()
-    manager.drop(url)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from app.demo import make_credit_code
 from app.enums import EnterpriseStatus, RegistrationStatus
 from app.extensions import db
 from app.models import Enterprise, Registration
-from tests.people import PASSWORD
+from tests import logins
 from tests.workflow_support import enterprise_of, make_applicant, put_registration, qualification
 
 CSV_URL = "/registrationadminview/export/csv"
@@ -232,8 +232,7 @@ def _as_in_production(app, url: str) -> bytes:
 
     def work():
         client = FlaskClient(app, app.response_class, use_cookies=True)
-        login = client.post("/login/", data={"username": "reviewer", "password": PASSWORD})
-        assert login.status_code == 302
+        logins.login(client, "reviewer")
         response = client.get(url)
         assert response.status_code == 200
         body["data"] = response.get_data()

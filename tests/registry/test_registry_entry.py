@@ -19,6 +19,7 @@ from app.models import (
     StoredFile,
 )
 from tests import image_samples as samples
+from tests import logins
 from tests.people import ID_A, PASSWORD
 from tests.workflow_support import act, enterprise_of, make_applicant, put_application
 
@@ -171,9 +172,7 @@ def test_real_name_sign_up_then_login_with_the_id_number(app, client):
     assert "身份证号码登录" in page
     person = _me("440106200002290024")
     assert person.user.username == "440106200002290024" and str(person.birth_date) == "2000-02-29"
-    login = app.test_client().post("/login/", data={"username": "440106200002290024",
-                                                     "password": "Regist3r-ok"})
-    assert login.status_code == 302
+    logins.logged_in_client(app, "440106200002290024", "Regist3r-ok")
 
 
 def test_a_second_sign_up_with_the_same_id_is_refused_without_saying_why(app, client):
@@ -209,17 +208,14 @@ def test_enterprise_registration_works_after_the_authority_verifies_it(app, clie
     client.post("/signup/enterprise", data=form)
     enterprise = db.session.scalar(sa.select(Enterprise).filter_by(credit_code="91110000600037341L"))
     assert enterprise.status.name == "pending"
-    attempt = app.test_client().post("/login/", data={"username": "newco_admin",
-                                                      "password": "Newco-2026x"})
+    attempt = logins.login(app.test_client(), "newco_admin", "Newco-2026x", expect=False)
     assert attempt.status_code != 302 or "/login" in attempt.headers.get("Location", "")
     reviewer = login("reviewer")
     reviewer.post(f"/enterpriseadminview/edit/{enterprise.id}", data={
         **{k: form[k] for k in ("name", "credit_code", "legal_representative", "city", "address",
                                 "aptitude_certificate_no", "aptitude_expiry")},
         "status": "active"})
-    ok = app.test_client().post("/login/", data={"username": "newco_admin",
-                                                 "password": "Newco-2026x"})
-    assert ok.status_code == 302 and "/login" not in ok.headers["Location"]
+    logins.logged_in_client(app, "newco_admin", "Newco-2026x")
 
 
 def test_an_enterprise_with_expired_aptitude_cannot_forward(app, login):
@@ -259,8 +255,7 @@ def test_the_enterprise_administrator_adds_and_disables_its_own_staff(app, login
     assert staff is not None and staff.active
     link = db.session.scalar(sa.select(EnterpriseUser).filter_by(user_id=staff.id))
     assert link.enterprise_id == enterprise_of("ent_a", app).id and not link.is_admin
-    assert app.test_client().post("/login/", data={
-        "username": "staff_a1", "password": "Staff-2026a"}).status_code == 302
+    logins.logged_in_client(app, "staff_a1", "Staff-2026a")
     admin.post("/enterprisestaffview/action_post", data={"action": "disable", "rowid": str(link.id)})
     db.session.expire_all()
     assert not sm.find_user(username="staff_a1").active
@@ -284,6 +279,4 @@ def test_the_enterprise_administrator_adds_and_disables_its_own_staff(app, login
 
 
 def login_as(app, username, password):
-    client = app.test_client()
-    assert client.post("/login/", data={"username": username, "password": password}).status_code == 302
-    return client
+    return logins.logged_in_client(app, username, password)

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.identity import resident_id_check_char
 from app.models import Practitioner, QualificationCertificate, Specialty, StoredFile
 from app.registry.roster_import import RosterImportError, apply_roster, validate_roster
-from tests import people
+from tests import logins, people
 
 HEADER = ["姓名", "身份证号码", "执业资格", "专业", "证书编号", "签发日期"]
 
@@ -403,10 +403,7 @@ def test_excel_specifics_number_cells_and_blank_rows(app):
 def test_with_csrf_on_the_forms_carry_their_token(app):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login/", data={"username": "reviewer", "password": people.PASSWORD,
-                                 "csrf_token": token})
+    logins.login(client, "reviewer")
     assert upload(client, csv_bytes(ROWS), "roster.csv").status_code == 400
     page = client.get("/roster/upload").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
