@@ -45,6 +45,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or ("" if PRODUCTION else _development
 SQLALCHEMY_DATABASE_URI = os.environ.get(
     "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'registry.db'}"
 )
+# PostgreSQL in production: the app connects as a role that owns nothing (DATABASE_URL);
+# migrations and `flask db grant-app-role` connect as the owner of the tables, given here
+# (README: "PostgreSQL in production: least privilege"). Unset: migrations use DATABASE_URL.
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 

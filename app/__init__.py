@@ -95,4 +95,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     specialty_choices.register(app)
     sessions.register(app)  # before password_change: an expired session is no session
     password_change.register(app)
+    _refuse_owner_role(app)
     return app
+
+
+def _refuse_owner_role(app: Flask) -> None:
+    """Production connects as a role that owns nothing, or an attacker holding the app's
+    credentials could switch the audit trail's guard off (app/database_roles.py)."""
+    if not app.config.get("PRODUCTION"):
+        return
+    from .database_roles import startup_problems
+
+    problems = startup_problems(app)
+    if problems:
+        raise ConfigurationError("Refusing to start in production: DATABASE_URL must connect "
+                                 "as the app's role, not the owner's: " + "; ".join(problems))

@@ -17,7 +17,7 @@ import re
 
 from flask import current_app, g, has_request_context, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import delete, event, inspect, text
+from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from .dates import as_utc, province_zone
@@ -282,12 +282,17 @@ class RetentionTooShort(ValueError):
 def purge(retention_days: int, now: dt.datetime | None = None) -> int:
     """Delete audit rows older than `retention_days`; return how many. On PostgreSQL the
     append-only trigger lets a DELETE through only in a transaction that has set
-    registry.audit_purge (SET LOCAL ends with the transaction, so nothing else inherits it)."""
+    registry.audit_purge (SET LOCAL ends with the transaction, so nothing else inherits it),
+    and only of rows older than MIN_RETENTION_DAYS (migration 0010)."""
     if retention_days < MIN_RETENTION_DAYS:
         raise RetentionTooShort(retention_days)
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=retention_days)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL registry.audit_purge = 'on'"))
+        # The trigger counts the floor by the database's clock: never ask it for a row it
+        # refuses (one would roll the whole purge back), even if the clocks differ.
+        floor = db.session.scalar(select(func.now())) - dt.timedelta(days=MIN_RETENTION_DAYS)
+        cutoff = min(cutoff, floor)
     deleted = db.session.execute(
         delete(AuditLog).where(AuditLog.created_at < cutoff)
         .execution_options(synchronize_session=False)).rowcount

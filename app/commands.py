@@ -1,6 +1,6 @@
 """Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`,
 `flask roster import`, `flask registrations lapse`, `flask audit purge`,
-`flask reminders send`."""
+`flask reminders send`, and `flask db grant-app-role` next to Flask-Migrate's `flask db`."""
 from __future__ import annotations
 
 import click
@@ -142,6 +142,7 @@ def registrations_lapse(today) -> None:
 def audit_purge() -> None:
     """Delete audit rows older than AUDIT_RETENTION_DAYS (at least 180; daily, by cron)."""
     from flask_babel import gettext as _
+    from sqlalchemy.exc import DBAPIError
 
     from .audit import MIN_RETENTION_DAYS, RetentionTooShort, purge
 
@@ -152,6 +153,9 @@ def audit_purge() -> None:
         raise click.ClickException(_(
             "AUDIT_RETENTION_DAYS=%(days)s is refused: audit records are kept at least "
             "%(min)s days.", days=days, min=MIN_RETENTION_DAYS)) from None
+    except DBAPIError as error:  # e.g. a role granted before the purge was (flask db grant-app-role)
+        raise click.ClickException(_("The database refused the purge: %(error)s",
+                                     error=str(error.orig).splitlines()[0])) from None
     click.echo(_("%(n)s audit records older than %(days)s days deleted.", n=deleted, days=days))
 
 
@@ -177,7 +181,28 @@ def reminders_send(today) -> None:
                  failed=mail.failed))
 
 
+@click.command("grant-app-role")
+@click.argument("role")
+def db_grant_app_role(role: str) -> None:
+    """As the owner of the tables (DATABASE_OWNER_URL), let ROLE read and write their rows
+    and nothing else: the role the app connects as (PostgreSQL; run after each upgrade)."""
+    from flask_babel import gettext as _
+
+    from .database_roles import GrantRefused, grant_app_role
+
+    try:
+        grant = grant_app_role(current_app, role)
+    except GrantRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(_("%(role)s may read and write the rows of %(n)s tables and use %(s)s sequences; "
+                 "audit_log only read, added to and purged after 180 days; it owns nothing.",
+                 role=grant.role, n=grant.tables, s=grant.sequences))
+
+
 def register(app) -> None:
+    from flask_migrate.cli import db as migrate_cli
+
+    migrate_cli.add_command(db_grant_app_role)  # `flask db …`: where the schema is managed
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(roster_cli)

@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -23,7 +25,15 @@ def get_engine():
         return current_app.extensions['migrate'].db.engine
 
 
+def get_owner_url():
+    """The owner role's URL (DATABASE_OWNER_URL): migrations create and alter tables, which
+    the app's own role may not (README: "PostgreSQL in production: least privilege")."""
+    return current_app.config.get("DATABASE_OWNER_URL") or None
+
+
 def get_engine_url():
+    if get_owner_url():
+        return get_owner_url().replace('%', '%%')
     try:
         return get_engine().url.render_as_string(hide_password=False).replace(
             '%', '%%')
@@ -96,7 +106,8 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    owner_url = get_owner_url()
+    connectable = create_engine(owner_url, poolclass=NullPool) if owner_url else get_engine()
 
     with connectable.connect() as connection:
         context.configure(

@@ -60,8 +60,26 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_generate_tests(metafunc):
+    marker = metafunc.definition.get_closest_marker("backends")
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", backends(metafunc.config), scope="session")
+        metafunc.parametrize("backend", _backends_of(metafunc.config, marker), scope="session")
+    elif marker:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: @pytest.mark.backends needs "
+                                "the backend fixture")
+
+
+def _backends_of(config, marker) -> list:
+    """All reachable backends, or those @pytest.mark.backends("postgresql") names. A named
+    backend that is not reachable is skipped, which CI=true never allows: pytest_configure
+    has already stopped the run then."""
+    if marker is None:
+        return backends(config)
+    unknown = set(marker.args) - {"sqlite", "postgresql"}
+    if unknown or not marker.args:
+        raise pytest.UsageError(f"@pytest.mark.backends: unknown or no backend {sorted(unknown)}")
+    return [name if name in backends(config) else pytest.param(
+                name, marks=pytest.mark.skip(reason=f"PostgreSQL: {config.pg_problem}"))
+            for name in marker.args]
 
 
 def _pg_url(database: str) -> str:
