@@ -48,9 +48,9 @@ def roles(backend, tmp_path_factory):
     tag = uuid.uuid4().hex[:8]
     owner, app_role, database = f"regtest_owner_{tag}", f"regtest_app_{tag}", f"regtest_{tag}_lp"
     workdir = tmp_path_factory.mktemp("least_privilege")
-    _pg_admin(f'CREATE ROLE "{owner}" LOGIN')
-    _pg_admin(f'CREATE ROLE "{app_role}" LOGIN')
-    try:
+    try:  # whatever fails, the roles (cluster-wide) and the database go at the end
+        _pg_admin(f'CREATE ROLE "{owner}" LOGIN')
+        _pg_admin(f'CREATE ROLE "{app_role}" LOGIN')
         _pg_admin(f'CREATE DATABASE "{database}" OWNER "{owner}"')
         found = Roles(owner, app_role, _url(owner, database), _url(app_role, database), workdir)
         application = create_app({**app_config(found.app_url, workdir),
