@@ -104,3 +104,23 @@ def test_parallel_first_failures_are_all_counted(live_server, count):
     answers = _together(_api_attempts(live_server.url, "prac_b", count))
     assert answers == [401] * count
     assert _protection(user_id).failures == count
+
+
+def test_parallel_creations_of_the_row_make_one(app):
+    """protection_of(create=True), as the password and session rules call it, from eight
+    connections at once: one row, no unique-key error."""
+    from app.accounts.lockout import protection_of
+
+    user_id = _user_id(app, "prac_b")
+
+    def create():
+        with app.app_context():
+            try:
+                return protection_of(user_id, create=True).user_id
+            finally:
+                db.session.commit()
+                db.session.remove()
+
+    assert _together([create] * 8) == [user_id] * 8
+    assert db.session.scalar(sa.select(sa.func.count(AccountProtection.id)).filter_by(
+        user_id=user_id)) == 1
