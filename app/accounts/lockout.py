@@ -83,6 +83,16 @@ def record_failure(user_id: int) -> bool:
     return starts_lock
 
 
+def record_nothing(user_id: int) -> None:
+    """record_failure's database work without its effect (the same statement, a commit),
+    on an existing account's row, for a name that is no account: so that an unknown name
+    costs what a wrong password does, as FAB's noop_user_update balances its own update."""
+    db.session.execute(new_row(user_id).on_conflict_do_update(
+        index_elements=["user_id"], set_={"failures": TABLE.c.failures},
+    ).returning(TABLE.c.failures))
+    db.session.commit()
+
+
 def record_success(user_id: int) -> bool:
     """The right password: clears the count unless a lock started in the meantime (a
     parallel failure); returns whether the login may go on."""

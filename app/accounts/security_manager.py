@@ -221,21 +221,27 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
                     self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
 
     def auth_user_db(self, username, password):
-        """FAB's password check, refused outright while the account is locked. A locked
-        account still costs one password hash, as FAB spends one on unknown users, so the
-        answer takes as long whichever way it fails."""
+        """FAB's password check, refused outright while the account is locked. Every
+        failure costs one password hash (FAB hashes a dummy for unknown names) and the same
+        database work (an update of an account, the audit row, the lockout's statement), so
+        the answer takes as long whichever way it fails (bench/login_timing.py)."""
         from . import lockout
 
         candidate = self._login_candidate(username)
         if candidate is not None and lockout.is_locked(candidate.id):
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
                                 password or "")
+            self.noop_user_update(candidate)
+            lockout.record_nothing(candidate.id)
             return self._refused_while_locked(candidate)
         user = super().auth_user_db(username, password)
         if user is not None and not lockout.record_success(user.id):
             return self._refused_while_locked(user)  # a parallel failure locked it meanwhile
         if user is None and candidate is not None:
             lockout.record_failure(candidate.id)
+        elif user is None and (first_user := self.get_first_user()) is not None:
+            # An unknown name: the database work of a wrong password's count.
+            lockout.record_nothing(first_user.id)
         return user
 
     @staticmethod
@@ -243,6 +249,13 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
         record("login", object_type="User", object_id=user.id, actor=user, commit=True,
                result=AuditResult.denied, detail={"reason": "account locked"})
         return None
+
+    def noop_user_update(self, user) -> None:
+        """FAB balances the failed login of an unknown name with one UPDATE of the first
+        account; a wrong password costs FAB's whole update_user (loads, merge, flush,
+        signals): do that too, changing nothing, so that both cost about the same."""
+        super().noop_user_update(user)
+        self.update_user(user)
 
     def _login_candidate(self, username):
         """The account a login names, found the way FAB finds it (user name, then e-mail)."""
