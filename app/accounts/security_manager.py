@@ -17,7 +17,8 @@ from werkzeug.security import check_password_hash
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..audit import AuditedLogins, AuditedSecurityViews
+from ..audit import AuditedLogins, AuditedSecurityViews, record
+from ..enums import AuditResult
 from ..view_base import yes_no
 from . import permission_labels
 
@@ -98,9 +99,11 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
         from flask import g
 
         from .password_change import changed
+        from .sessions import keep_this_session
 
         super().form_post(form)
         changed(g.user.id)
+        keep_this_session(g.user.id)  # the password change ended the account's other sessions
 
 
 class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleModelView):
@@ -198,6 +201,14 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
     # FAB's user statistics chart loads Google Charts from the internet.
     userstatschartview = None
 
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager; its tokens end with the account's sessions (issue 14)."""
+        from . import api_tokens
+
+        jwt_manager = super().create_jwt_manager(app)
+        api_tokens.register(jwt_manager)
+        return jwt_manager
+
     # ------------------------------------------------------------ login lockout (issue 6)
 
     def register_views(self):
@@ -210,22 +221,41 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
                     self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
 
     def auth_user_db(self, username, password):
-        """FAB's password check, refused outright while the account is locked. A locked
-        account still costs one password hash, as FAB spends one on unknown users, so the
-        answer takes as long whichever way it fails."""
+        """FAB's password check, refused outright while the account is locked. Every
+        failure costs one password hash (FAB hashes a dummy for unknown names) and the same
+        database work (an update of an account, the audit row, the lockout's statement), so
+        the answer takes as long whichever way it fails (bench/login_timing.py)."""
         from . import lockout
 
         candidate = self._login_candidate(username)
         if candidate is not None and lockout.is_locked(candidate.id):
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
                                 password or "")
-            return None
+            self.noop_user_update(candidate)
+            lockout.record_nothing(candidate.id)
+            return self._refused_while_locked(candidate)
         user = super().auth_user_db(username, password)
-        if user is not None:
-            lockout.record_success(user.id)
-        elif candidate is not None:
+        if user is not None and not lockout.record_success(user.id):
+            return self._refused_while_locked(user)  # a parallel failure locked it meanwhile
+        if user is None and candidate is not None:
             lockout.record_failure(candidate.id)
+        elif user is None and (first_user := self.get_first_user()) is not None:
+            # An unknown name: the database work of a wrong password's count.
+            lockout.record_nothing(first_user.id)
         return user
+
+    @staticmethod
+    def _refused_while_locked(user):
+        record("login", object_type="User", object_id=user.id, actor=user, commit=True,
+               result=AuditResult.denied, detail={"reason": "account locked"})
+        return None
+
+    def noop_user_update(self, user) -> None:
+        """FAB balances the failed login of an unknown name with one UPDATE of the first
+        account; a wrong password costs FAB's whole update_user (loads, merge, flush,
+        signals): do that too, changing nothing, so that both cost about the same."""
+        super().noop_user_update(user)
+        self.update_user(user)
 
     def _login_candidate(self, username):
         """The account a login names, found the way FAB finds it (user name, then e-mail)."""
