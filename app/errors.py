@@ -18,12 +18,13 @@ def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = N_("The page has expired or was sent from elsewhere. Please reload it and try again.")
-        return _answer(400, message)
+        return _answer(400, message, plain=True)  # as forged as refuse()'s
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _answer(error.code or 500, getattr(error, "user_message", None),
-                       **getattr(error, "user_variables", {}))
+        if hasattr(error, "user_message"):  # refused by refuse(): a forged request
+            return _answer(error.code, error.user_message, plain=True, **error.user_variables)
+        return _answer(error.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -44,11 +45,11 @@ def refuse(code: int, message: str, **variables):
     raise error
 
 
-def _answer(code: int, message: str | None = None, **variables):
+def _answer(code: int, message: str | None = None, plain: bool = False, **variables):
     """The error page, or on the REST API (/api/) a JSON body like FAB's own errors."""
     if request.path.startswith("/api/"):
         return jsonify(message=gettext(message or _default_message(code), **variables)), code
-    return _page(code, message, **variables), code
+    return _page(code, message, plain, **variables), code
 
 
 MESSAGES = {
@@ -66,10 +67,11 @@ def _default_message(code: int) -> str:
     return MESSAGES.get(code) or (MESSAGES[400] if code < 500 else UNEXPECTED)
 
 
-def _page(code: int, message: str | None = None, **variables) -> str:
+def _page(code: int, message: str | None = None, plain: bool = False, **variables) -> str:
     message = message or _default_message(code)
     if "user" not in g:  # an error raised before FAB's before_request (CSRF) leaves it unset
         g.user = current_user
     appbuilder = current_app.appbuilder  # FAB's layout needs these two in its context
     return render_template("error.html", code=code, message=gettext(message, **variables),
-                           appbuilder=appbuilder, base_template=appbuilder.base_template)
+                           plain=plain, appbuilder=appbuilder,
+                           base_template=appbuilder.base_template)

@@ -24,7 +24,6 @@ import re
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import NotFound
 
 from ..enums import N_
 from ..errors import refuse
@@ -103,7 +102,7 @@ def _check_ids() -> None:
     for value in named:
         text = str(value)
         if not DIGITS.fullmatch(text) or int(text) > limit:
-            raise NotFound()
+            refuse(404, N_("The page or record you asked for does not exist."))
 
 
 def _values():
