@@ -69,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
     from . import commands, dates, errors, views
-    from .accounts import headers, password_change, passwords, sessions
+    from .accounts import headers, password_change, passwords, request_checks, request_forgery, sessions
     from .registry import specialty_choices
     from .service import (
         mailer,  # noqa: F401 - receives notifications.copies_due: e-mail copies
@@ -90,6 +90,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     commands.register(app)
     dates.register(app)
     errors.register(app)
+    request_checks.register(app)  # hostile input: 400 / 404 before any view runs
+    request_forgery.register(app)  # CSRF by what authenticated the request, API included
     headers.register(app)
     message_views.register(app)
     specialty_choices.register(app)

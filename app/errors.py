@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, g, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .enums import N_
 
@@ -15,22 +15,16 @@ log = logging.getLogger(__name__)
 
 
 def register(app) -> None:
-    @app.before_request
-    def refuse_nul_characters():
-        # PostgreSQL refuses a NUL character in any text value (a 500 from a search box or a
-        # form field); no legitimate input has one, so the request is refused as malformed.
-        values = [v for data in (request.args, request.form) for _, vs in data.lists() for v in vs]
-        if any("\x00" in value for value in values):
-            abort(400)
-
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = N_("The page has expired or was sent from elsewhere. Please reload it and try again.")
-        return _page(400, message), 400
+        return _answer(400, message, plain=True)  # as forged as refuse()'s
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _page(error.code or 500), error.code or 500
+        if hasattr(error, "user_message"):  # refused by refuse(): a forged request
+            return _answer(error.code, error.user_message, plain=True, **error.user_variables)
+        return _answer(error.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -40,7 +34,22 @@ def register(app) -> None:
         from .extensions import db
 
         db.session.rollback()
-        return _page(500), 500
+        return _answer(500)
+
+
+def refuse(code: int, message: str, **variables):
+    """Stop the request with this HTTP code and a message (a msgid, with its variables)
+    saying what was wrong."""
+    error = default_exceptions[code]()
+    error.user_message, error.user_variables = message, variables
+    raise error
+
+
+def _answer(code: int, message: str | None = None, plain: bool = False, **variables):
+    """The error page, or on the REST API (/api/) a JSON body like FAB's own errors."""
+    if request.path.startswith("/api/"):
+        return jsonify(message=gettext(message or _default_message(code), **variables)), code
+    return _page(code, message, plain, **variables), code
 
 
 MESSAGES = {
@@ -51,13 +60,18 @@ MESSAGES = {
     413: N_("The file is too large."),
     429: N_("Too many requests. Please wait a moment and try again."),
 }
+UNEXPECTED = N_("Something went wrong on our side. Please try again later.")
 
 
-def _page(code: int, message: str | None = None) -> str:
-    message = message or MESSAGES.get(
-        code, N_("Something went wrong on our side. Please try again later."))
+def _default_message(code: int) -> str:
+    return MESSAGES.get(code) or (MESSAGES[400] if code < 500 else UNEXPECTED)
+
+
+def _page(code: int, message: str | None = None, plain: bool = False, **variables) -> str:
+    message = message or _default_message(code)
     if "user" not in g:  # an error raised before FAB's before_request (CSRF) leaves it unset
         g.user = current_user
     appbuilder = current_app.appbuilder  # FAB's layout needs these two in its context
-    return render_template("error.html", code=code, message=gettext(message),
-                           appbuilder=appbuilder, base_template=appbuilder.base_template)
+    return render_template("error.html", code=code, message=gettext(message, **variables),
+                           plain=plain, appbuilder=appbuilder,
+                           base_template=appbuilder.base_template)

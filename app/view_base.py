@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import g, request, url_for
+from flask import abort, g, request, url_for
+from flask_appbuilder.baseviews import expose
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField, QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla import filters as fab_filters
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import RenderTemplateWidget
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
@@ -237,7 +239,17 @@ def file_preview(stored) -> Markup | str:
                   '<i class="fa fa-file-pdf-o"></i> %s</a>') % (url, gettext("Open the PDF file"))
 
 
-class BaseView(ScopedModelView):
+class NoFileDownloads:
+    """FAB's download route serves FileColumn uploads from UPLOAD_FOLDER; these screens have
+    none (and no folder is set: a KeyError, a 500), so every file named there is missing."""
+
+    @expose("/download/<string:filename>")
+    @has_access
+    def download(self, filename):
+        abort(404)
+
+
+class BaseView(NoFileDownloads, ScopedModelView):
     label_columns = COLUMN_LABELS
     page_size = 25
     # The edit page of a view that decides on a record (a reviewer verifying a certificate)

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..audit import AuditedLogins, AuditedSecurityViews, record
 from ..enums import AuditResult
-from ..view_base import yes_no
+from ..view_base import NoFileDownloads, yes_no
 from . import permission_labels
 
 
@@ -32,13 +32,39 @@ class UnknownActionIs404:
         return super().get_action_permission_name(name)
 
 
+def _on_found_records(action):
+    """FAB's action routes hand an action the record of an id, None for a missing one, and
+    a list-only action (copy role: single=False) the one record of the detail page's route
+    as it is; each was a 500. A missing record or such a call answers 404."""
+    func = action.func
+
+    def run(items):
+        if isinstance(items, list):
+            if not items or any(item is None for item in items):
+                abort(404)
+        elif items is None or not action.single:
+            abort(404)
+        return func(items)
+
+    return run
+
+
+class SecurityScreen(AuditedSecurityViews, UnknownActionIs404, NoFileDownloads):
+    """What this app adds to each of FAB's account, role and permission screens."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for action in self.actions.values():
+            action.func = _on_found_records(action)
+
+
 def _names(rows) -> str:
     return "、".join(str(row) for row in rows or [])
 
 
 # Same class names as FAB's, so the permission names stay FAB's. FAB's screens show Python
 # values ("True", "[执业人员]", "[]") and raw permission strings; these read as the rest.
-class UserDBModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserDBModelView):
+class UserDBModelView(SecurityScreen, fab_views.UserDBModelView):
     # first_name holds the whole name: a Chinese name is not split into given and family
     # name here, and FAB's required last_name stays empty.
     label_columns = {**fab_views.UserDBModelView.label_columns, "first_name": _l("Real name"),
@@ -106,7 +132,7 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
         keep_this_session(g.user.id)  # the password change ended the account's other sessions
 
 
-class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleModelView):
+class RoleModelView(SecurityScreen, fab_views.RoleModelView):
     """Each role's permissions grouped by screen, under the screens' own titles."""
 
     label_columns = {**fab_views.RoleModelView.label_columns, "user": _l("Users"),
@@ -137,15 +163,15 @@ class RoleModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.RoleMode
 
 
 # FAB's permission tables: each name in words, with the name itself beside it.
-class PermissionModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionModelView):
+class PermissionModelView(SecurityScreen, fab_views.PermissionModelView):
     formatters_columns = {"name": permission_labels.permission_name_text}
 
 
-class ViewMenuModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.ViewMenuModelView):
+class ViewMenuModelView(SecurityScreen, fab_views.ViewMenuModelView):
     formatters_columns = {"name": permission_labels.view_name_text}
 
 
-class PermissionViewModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.PermissionViewModelView):
+class PermissionViewModelView(SecurityScreen, fab_views.PermissionViewModelView):
     label_columns = {**fab_views.PermissionViewModelView.label_columns, "role": _l("Roles")}
     formatters_columns = {"permission": lambda p: permission_labels.permission_name_text(p.name),
                           "view_menu": lambda v: permission_labels.view_name_text(v.name)}
@@ -159,7 +185,7 @@ class PermissionViewModelView(AuditedSecurityViews, UnknownActionIs404, fab_view
                 getattr(self.search_form, name).kwargs["get_label"] = get_label
 
 
-class UserGroupModelView(AuditedSecurityViews, UnknownActionIs404, fab_views.UserGroupModelView):
+class UserGroupModelView(SecurityScreen, fab_views.UserGroupModelView):
     label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
                      "users": _l("Users"), "roles": _l("Roles")}
     formatters_columns = {"users": _names, "roles": _names}

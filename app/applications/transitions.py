@@ -74,20 +74,45 @@ class Payload:
 
     @classmethod
     def from_mapping(cls, data, getlist=None) -> Payload:
-        """From a JSON body or a web form (items as parallel item_field / item_reason)."""
+        """From a JSON body or a web form (items as parallel item_field / item_reason).
+        A JSON value of the wrong type is refused (422, naming the field), never turned into
+        text: a reason is a string, items a list of objects, confirm a list of names."""
         data = data or {}
-        reason = str(data.get("reason") or "").strip()
         if getlist is not None:
             fields, reasons = getlist("item_field"), getlist("item_reason")
             items = [{"field": f, "reason": r} for f, r in zip(fields, reasons, strict=False)]
-            confirmations = set(getlist("confirm"))
+            confirmations = getlist("confirm")
         else:
-            items = data.get("items") or []
-            confirmations = set(data.get("confirm") or [])
-        items = [{"field": str(i.get("field") or "").strip(), "reason": str(i.get("reason") or "").strip()}
-                 for i in items if isinstance(i, dict)]
+            _check_types(data)
+            items, confirmations = data.get("items") or [], data.get("confirm") or []
+        reason = (data.get("reason") or "").strip()
+        items = [{"field": (i.get("field") or "").strip(), "reason": (i.get("reason") or "").strip()}
+                 for i in items]
         items = [i for i in items if i["field"] or i["reason"]]
-        return cls(reason, items, confirmations)
+        return cls(reason, items, set(confirmations))
+
+
+def _is_text(value) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _check_types(data) -> None:
+    errors = {}
+    if not isinstance(data, dict):
+        raise Invalid(_("The request body must be a JSON object (names with their values)."))
+    if not _is_text(data.get("reason")):
+        errors["reason"] = _("The reason must be text.")
+    items = data.get("items")
+    if items is not None and not (isinstance(items, list) and all(
+            isinstance(i, dict) and _is_text(i.get("field")) and _is_text(i.get("reason"))
+            for i in items)):
+        errors["items"] = _("The items must be a list, each with its field and reason as text.")
+    confirm = data.get("confirm")
+    if confirm is not None and not (isinstance(confirm, list) and all(
+            isinstance(c, str) for c in confirm)):
+        errors["confirm"] = _("Confirm must be a list of the names of the checks confirmed.")
+    if errors:
+        raise Invalid(_("The action could not be done; please check the form."), errors)
 
 
 def has_permission(transition: Transition) -> bool:
