@@ -14,8 +14,11 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from tests import logins
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance")) / "browser-screenshots"
@@ -107,13 +110,20 @@ class Actor:
         self.typed.add(value)
         self.page.fill(selector, value)
 
-    def login(self, username: str, password: str):
+    def login(self, username: str, password: str, *, code: str | None = None):
+        """The login form, and the code step when asked (`code` as for tests/logins.py
+        login(): by default the account's current code)."""
         self.typed.update({username})
         self.open("/login/")
         self.page.fill("#username", username)
         self.page.fill("#password", password)
         self.page.click("[type=submit]")
         self.page.wait_for_load_state()
+        if urlsplit(self.page.url).path == logins.CODE_STEP and code != "":
+            self.page.fill("#code", code or logins.current_code(logins.SERVED_APPS[self.base],
+                                                                username))
+            self.page.click("form.two-factor-code [type=submit]")
+            self.page.wait_for_load_state()
         assert "/login" not in self.page.url, f"login of {username} failed: {self.flash()}"
         return self
 
