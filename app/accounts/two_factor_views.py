@@ -130,9 +130,10 @@ class TwoFactorCodeView(BaseView):
 # ---------------------------------------------------------------- one's own enrolment
 
 def _qr_svg(uri: str) -> Markup:
-    """The QR code as inline SVG: no request, no script, within the page's CSP."""
-    return Markup(segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff",
-                                                         omitsize=False))
+    """The QR code as inline SVG: no request, no script, within the page's CSP. Without a
+    size of its own it fills its box (two_factor_enrol.html), so it fits a phone too."""
+    return Markup(segno.make(uri, error="m").svg_inline(dark="#000", light="#fff",
+                                                         omitsize=True))
 
 
 def _grouped(secret: str) -> str:
