@@ -1,7 +1,7 @@
 """FAB's security manager and its screens, as this app uses them: the login lockout, the
-logout that ends every session, forced password changes, and FAB's account, role and
-permission screens in words instead of Python values (roles themselves are data in
-app/security.py)."""
+code step of two-factor login (two_factor_views), the logout that ends every session,
+forced password changes, and FAB's account, role and permission screens in words instead
+of Python values (roles themselves are data in app/security.py)."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for

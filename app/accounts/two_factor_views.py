@@ -300,7 +300,11 @@ class SecurityApi(fab_api.SecurityApi):
         try:
             body = login_with_code.load(request.json)
         except ValidationError as error:
-            return self.response_400(message=error.messages)
+            messages = error.messages
+            if isinstance(messages, dict) and "totp" in messages:
+                messages = {**messages, "totp": [_("The code must be text of at most 64 "
+                                                   "characters.")]}
+            return self.response_400(message=messages)
         if body["provider"] != API_SECURITY_PROVIDER_DB:
             return self.response_401()
         user = self.appbuilder.sm.auth_user_db(body["username"], body["password"])

@@ -236,8 +236,8 @@ def test_the_api_login_asks_an_enrolled_account_for_its_code(app):
     assert missing.status_code == 401 and "动态验证码" in missing.json["message"]
     wrong = client.post(login, json=logins.api_login_body("reviewer", totp="12345x"))
     assert wrong.status_code == 401 and _failures(user_id) == 2  # both counted
-    assert client.post(login, json={**logins.api_login_body("reviewer"),
-                                    "totp": ["x"]}).status_code == 400
+    typed = client.post(login, json={**logins.api_login_body("reviewer"), "totp": ["x"]})
+    assert typed.status_code == 400 and "验证码" in str(typed.json["message"])
     assert client.post(login, json=logins.api_login_body("reviewer")).status_code == 200
     assert _failures(user_id) == 0
     # An account without two factors is not asked (the code is ignored).
