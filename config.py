@@ -41,6 +41,9 @@ PRODUCTION = APP_ENV == "production"
 
 # In production the key must come from the environment; create_app refuses otherwise.
 SECRET_KEY = os.environ.get("SECRET_KEY") or ("" if PRODUCTION else _development_secret_key())
+# Encrypts the two-factor secrets (app/accounts/two_factor.py); without it a key is derived
+# from SECRET_KEY, so rotating SECRET_KEY alone would void every enrolment.
+TWO_FACTOR_KEY = os.environ.get("TWO_FACTOR_KEY", "")
 
 SQLALCHEMY_DATABASE_URI = os.environ.get(
     "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'registry.db'}"

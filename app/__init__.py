@@ -69,7 +69,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
     from . import commands, dates, errors, views
-    from .accounts import headers, password_change, passwords, request_checks, request_forgery, sessions
+    from .accounts import (
+        headers,
+        password_change,
+        passwords,
+        request_checks,
+        request_forgery,
+        sessions,
+        two_factor_views,
+    )
     from .registry import specialty_choices
     from .service import (
         mailer,  # noqa: F401 - receives notifications.copies_due: e-mail copies
@@ -97,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     specialty_choices.register(app)
     sessions.register(app)  # before password_change: an expired session is no session
     password_change.register(app)
+    two_factor_views.register(app)  # after password_change: a password to change comes first
     _refuse_owner_role(app)
     return app
 

@@ -23,6 +23,11 @@ ACTIONS = {
     "verify_lookup": _l("Public registration lookup"),
     "verify_certificate": _l("Public certificate verification"),
     "audit_purge": _l("Audit log purge"),
+    "two_factor_enrol": _l("Two-factor authentication set up"),
+    "two_factor_login": _l("Two-factor code at login"),
+    "two_factor_recovery_codes": _l("New recovery codes"),
+    "two_factor_disable": _l("Two-factor authentication switched off"),
+    "two_factor_reset": _l("Two-factor authentication reset"),
 }
 OBJECTS = {
     "Application": _l("Application"), "AuditLog": _l("Audit log"),

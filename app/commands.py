@@ -63,12 +63,19 @@ def demo_accounts() -> None:
 
 
 def _print_accounts() -> None:
-    from .demo import ensure_demo_accounts
+    from .demo import demo_totp_secrets, ensure_demo_accounts
 
     accounts = ensure_demo_accounts(current_app.appbuilder, current_app.config["DEMO_ACCOUNTS_FILE"])
-    click.echo("\n演示账号 Demo accounts (development only; passwords generated for this install):")
+    secrets = demo_totp_secrets(current_app.appbuilder)
+    click.echo("\n演示账号 Demo accounts (development only; passwords generated for this install;"
+               " the last column is the TOTP secret of the accounts that need a code):")
     for account, password in accounts:
-        click.echo(f"  {account.role:<13} {account.username:<13} {password}")
+        click.echo(f"  {account.role:<13} {account.username:<13} {password:<14} "
+                   f"{secrets.get(account.username, '')}".rstrip())
+    click.echo("动态口令 The code asked after the password (any authenticator app, or run):")
+    for username, secret in secrets.items():
+        click.echo(f"{username:<13} .venv/bin/python -c \"import pyotp; "
+                   f"print(pyotp.TOTP('{secret}').now())\"")
     click.echo("")
 
 

@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyotp
 from flask import current_app
 from sqlalchemy import insert, select
+from werkzeug.security import check_password_hash
 
 from .dates import add_years, province_today
 from .enums import (
@@ -378,7 +380,8 @@ def _demo_applications(people, today: dt.date) -> None:
 
 def ensure_demo_accounts(appbuilder, accounts_file: Path) -> list[tuple[DemoAccount, str]]:
     """Create the demo accounts that are missing, each with a random password kept in
-    instance/ (git-ignored). Returns (account, password) for printing."""
+    instance/ (git-ignored), and enrol those whose role requires two factors (demo_totp_secrets
+    gives their secrets). Returns (account, password) for printing."""
     sm = appbuilder.sm
     known = _read_passwords(accounts_file)
     result = []
@@ -391,15 +394,40 @@ def ensure_demo_accounts(appbuilder, accounts_file: Path) -> list[tuple[DemoAcco
             password = secrets.token_urlsafe(9)
             user = sm.add_user(account.username, account.full_name, "",
                                f"{account.username}@demo.invalid", role, password=password)
-        elif password is None:
+        elif password is None or not check_password_hash(user.password, password):
+            # Not known, or the file is another database's (a database made anew with the
+            # instance folder kept): the printed password must be the one that works.
             password = secrets.token_urlsafe(9)
             sm.reset_password(user.id, password)
+        _enrol_demo_account(user)
         result.append((account, password))
     _link_demo_people(sm)
     accounts_file.parent.mkdir(parents=True, exist_ok=True)
     accounts_file.write_text("".join(f"{a.username}\t{p}\n" for a, p in result))
     accounts_file.chmod(0o600)
     return result
+
+
+def _enrol_demo_account(user) -> None:
+    """A demo account of a role that requires two factors is enrolled with a new secret,
+    unless its enrolment is in effect and readable (a second run keeps it)."""
+    from .accounts import two_factor
+
+    if two_factor.is_required(user) and not (two_factor.is_enrolled(user.id)
+                                             and two_factor.secret_of(user.id)):
+        two_factor.enrol_with_secret(user.id, pyotp.random_base32())
+
+
+def demo_totp_secrets(appbuilder) -> dict[str, str]:
+    """username -> TOTP secret of the demo accounts enrolled, for printing (development)."""
+    from .accounts import two_factor
+
+    found = {}
+    for account in DEMO_ACCOUNTS:
+        user = appbuilder.sm.find_user(username=account.username)
+        if user is not None and two_factor.is_enrolled(user.id):
+            found[account.username] = two_factor.secret_of(user.id)
+    return found
 
 
 def _read_passwords(path: Path) -> dict[str, str]:

@@ -581,3 +581,33 @@ class AccountProtection(Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     # When the holder last chose their password (administrator accounts expire by it).
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- two-factor login (issue 14)
+
+class TwoFactor(Model):
+    """An account's TOTP enrolment (app/accounts/two_factor.py). The secret is stored
+    encrypted; the enrolment takes effect once the holder has entered a code made from it
+    (confirmed_at), and the last time step used is kept so that a code works only once."""
+
+    __tablename__ = "two_factor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), unique=True, nullable=False)
+    secret: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = _created_at()
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_step: Mapped[int | None] = mapped_column(Integer)
+    user = relationship(User)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RecoveryCode(Model):
+    """One of an account's one-time recovery codes, as a keyed hash (never the code)."""
+
+    __tablename__ = "two_factor_recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk(nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

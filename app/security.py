@@ -20,10 +20,11 @@ API_READ_WRITE = ("can_get", "can_info", "can_post", "can_put")
 # What every signed-in person may do: their own account page and password (the buttons on
 # that page are FAB's actions, named bare), messages, Q&A.
 SIGNED_IN = {
-    "UserDBModelView": ("can_userinfo", "resetmypassword"),
+    "UserDBModelView": ("can_userinfo", "resetmypassword", "twofactor"),
     "ResetMyPasswordView": FORM,
     "MyNotificationView": READ,
     "MyConsultationView": READ + ("can_add",),
+    "TwoFactorView": ("can_use",),  # one's own two-factor enrolment
 }
 # Editing one's own account name; not for practitioners, whose account carries the name of
 # the real-name sign-up (corrected only by a data correction application).
@@ -147,6 +148,7 @@ ROLES: dict[str, RoleSpec] = {
             "PermissionModelView": ("can_list",),
             "ViewMenuModelView": ("can_list",),
             "PermissionViewModelView": ("can_list",),
+            "TwoFactorResetView": ("can_list", "reset"),  # FAB names actions bare
         },
     ),
     "auditor": RoleSpec(

@@ -15,6 +15,7 @@ from sqlalchemy import inspect, select
 from . import audit_labels
 from .accounts.enterprise_staff import EnterpriseStaffView
 from .accounts.signup_views import SignupView, activate_verified_enterprise
+from .accounts.two_factor_views import TwoFactorCodeView, TwoFactorResetView, TwoFactorView
 from .applications.views import (
     FORM_VIEWS,
     AcceptanceQueueView,
@@ -411,12 +412,13 @@ MENU = [
     (QualificationTypeView, N_("Qualifications"), N_("Configuration"), "fa-cog"),
     (SpecialtyView, N_("Specialties"), N_("Configuration"), "fa-cogs"),
     (EnterpriseUserAdminView, N_("Enterprise accounts"), N_("Security"), "fa-link"),
+    (TwoFactorResetView, N_("Two-factor authentication"), N_("Security"), "fa-mobile"),
     (AuditLogView, N_("Audit log"), N_("Audit"), "fa-history"),
     (MyConsultationView, N_("My questions"), N_("Service"), "fa-question-circle"),
     (MyNotificationView, N_("Messages"), N_("Service"), "fa-envelope"),
 ]
 NO_MENU = [DecisionView, RegistrationSpecialtyView, SignupView, PublicVerificationView, FaqView,
-           CertificateFileCheckView,
+           CertificateFileCheckView, TwoFactorCodeView, TwoFactorView,
            *FORM_VIEWS]
 
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from app.dates import province_today  # noqa: E402
-from bench.scratch_db import bench_app, scratch_postgres  # noqa: E402
+from bench.scratch_db import bench_app, demo_login, scratch_postgres  # noqa: E402
 
 
 def best_of(label: str, action, runs: int = 3):
@@ -125,10 +125,7 @@ def run(label: str, url: str, workdir: Path, applications: int, practitioners: i
         db.session.remove()
 
     for username, page in (("reviewer", "/dashboard/"), ("enterprise", "/enterprise/dashboard/")):
-        client = app.test_client()
-        response = client.post("/login/", data={"username": username,
-                                                "password": passwords[username]})
-        assert response.status_code == 302, username
+        client = demo_login(app, username, passwords[username])
         response = best_of(f"page {page} as {username}", lambda c=client, p=page: c.get(p))
         assert response.status_code == 200, response.status_code
         print(f"    {len(response.get_data()) / 1000:.0f} kB of HTML")

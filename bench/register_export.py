@@ -23,7 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.scratch_db import bench_app, cli_twice, scratch_postgres, timed  # noqa: E402
+from bench.scratch_db import (  # noqa: E402
+    bench_app,
+    cli_twice,
+    demo_login,
+    scratch_postgres,
+    timed,
+)
 
 # Every demo registration expires within four years of the demo's fixed date, 2026-11-01.
 ALL_EXPIRED = "2031-01-01"
@@ -55,10 +61,7 @@ def run(label: str, url: str, workdir: Path, registrations: int) -> None:
             code="constructor"))
         db.session.remove()
 
-    client = app.test_client()
-    response = client.post("/login/", data={"username": "reviewer",
-                                            "password": passwords["reviewer"]})
-    assert response.status_code == 302
+    client = demo_login(app, "reviewer", passwords["reviewer"])
     base = "/registrationadminview/export"
     data = timed(f"CSV, whole register ({total} registrations)",
                  lambda: download(client, f"{base}/csv"))

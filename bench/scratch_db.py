@@ -76,3 +76,21 @@ def cli_twice(app, label: str, args: list[str]) -> list[str]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory of this process so far: {peak:.0f} MB")
     return outputs
+
+
+def demo_login(app, username: str, password: str):
+    """A test client signed in as a demo account: the password, then the two-factor code of
+    an account that has one (its secret as `flask demo load` prints it)."""
+    import pyotp
+
+    from app.demo import demo_totp_secrets
+
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": password})
+    assert response.status_code == 302, username
+    if response.location.endswith("/login/code/"):
+        with app.app_context():
+            secret = demo_totp_secrets(app.appbuilder)[username]
+        response = client.post("/login/code/", data={"code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302 and "/login" not in response.location, username
+    return client

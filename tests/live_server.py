@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests import logins
 from tests.conftest import app_config
 
 
@@ -32,9 +33,12 @@ def serving(application):
     server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    logins.SERVED_APPS[base_url] = application  # the login helper clears used code steps
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
+        logins.SERVED_APPS.pop(base_url, None)
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)

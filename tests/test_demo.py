@@ -39,10 +39,21 @@ def test_demo_load_is_idempotent_and_prints_the_accounts(app):
     assert "created enterprises 0, practitioners 0, registrations 0" in second.output
     for account in DEMO_ACCOUNTS:
         assert account.username in first.output
-    # The passwords printed the second time are the ones that work.
-    password = dict(line.split()[1:3] for line in second.output.splitlines()
-                    if line.startswith("  "))["reviewer"]
-    logins.logged_in_client(app, "reviewer", password)
+    # The passwords and TOTP secrets printed the second time are the ones that work, and a
+    # second run keeps the enrolment (the same secret), with the one-liner for the code.
+    printed = [_printed_accounts(run.output) for run in (first, second)]
+    password, secret = printed[1]["reviewer"]
+    assert secret == printed[0]["reviewer"][1] and len(secret) == 32
+    assert f"print(pyotp.TOTP('{secret}').now())" in second.output
+    assert printed[1]["practitioner"][1] is None  # optional for practitioners: no secret
+    logins.login(app.test_client(), "reviewer", password,
+                 code=logins.current_code(app, "reviewer", secret))
+
+
+def _printed_accounts(output: str) -> dict[str, tuple[str, str | None]]:
+    """username -> (password, TOTP secret or None) from the table `demo load` prints."""
+    rows = [line.split() for line in output.splitlines() if line.startswith("  ")]
+    return {row[1]: (row[2], row[3] if len(row) > 3 else None) for row in rows}
 
 
 def test_demo_data_is_valid_and_spread_over_cities(app):

@@ -98,6 +98,7 @@ def test_every_exposed_route_is_protected_or_deliberately_public(app):
     public = {"static", "appbuilder.static", "AuthDBView.login", "AuthDBView.logout",
               "LocaleView.index", "HomeView.index", "UtilView.back",
               "SecurityApi.login", "SecurityApi.refresh",
+              "TwoFactorCodeView.code",  # the login's code step, for a login waiting for it
               "SignupView.practitioner", "SignupView.enterprise",  # anyone may sign up
               # anyone may check a certificate or its file (公众查询)
               "PublicVerificationView.query", "PublicVerificationView.certificate",

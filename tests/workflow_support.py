@@ -34,6 +34,7 @@ from app.models import (
 from app.registry.images import check_and_normalise
 from app.security import ROLES
 from tests import image_samples as samples
+from tests import people
 from tests.people import PASSWORD
 
 
@@ -62,6 +63,7 @@ def make_applicant(app, username: str, enterprise: Enterprise, *, birth=dt.date(
     sm = app.appbuilder.sm
     user = sm.add_user(username, username, "", f"{username}@test.invalid",
                        [sm.find_role(ROLES[r].name) for r in roles], password=PASSWORD)
+    people.enrol_known(app, user)  # staff roles log in with a code (tests/logins.py)
     seq = db.session.scalar(sa.select(sa.func.count(Practitioner.id))) + 11
     first17 = f"440106{birth:%Y%m%d}{seq:03d}"[:17]
     person = Practitioner(user_id=user.id, real_name=f"申请人{seq}", id_number=first17 +

@@ -34,6 +34,7 @@ ACTIONS = {
     "can_confirm": _l("confirm"),
     "can_template": _l("download the template"),
     "can_download": _l("download files"),
+    "can_use": _l("use"),
     "menu_access": _l("in the menu"),
 }
 MENU = _l("Menu")
@@ -42,6 +43,7 @@ SCREENS = {
     "UserInfoEditView": _l("Edit own account"),
     "ResetMyPasswordView": _l("Change own password"),
     "ResetPasswordView": _l("Reset a user's password"),
+    "TwoFactorView": _l("Own two-factor authentication"),
     "MenuApi": _l("Menu (API)"),
     "PractitionerApi": _l("Practitioners (API)"),
     "EnterpriseApi": _l("Enterprises (API)"),

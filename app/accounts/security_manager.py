@@ -1,15 +1,18 @@
 """FAB's security manager and its screens, as this app uses them: the login lockout, the
-logout that ends every session, forced password changes, and FAB's account, role and
-permission screens in words instead of Python values (roles themselves are data in
-app/security.py)."""
+code step of two-factor login (two_factor_views), the logout that ends every session,
+forced password changes, and FAB's account, role and permission screens in words instead
+of Python values (roles themselves are data in app/security.py)."""
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.security import forms as fab_forms
 from flask_appbuilder.security import views as fab_views
+from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -20,7 +23,7 @@ from wtforms.validators import DataRequired, Length
 from ..audit import AuditedLogins, AuditedSecurityViews, record
 from ..enums import AuditResult
 from ..view_base import NoFileDownloads, yes_no
-from . import permission_labels
+from . import permission_labels, two_factor_views
 
 
 class UnknownActionIs404:
@@ -88,6 +91,22 @@ class UserDBModelView(SecurityScreen, fab_views.UserDBModelView):
         super().pre_add(item)
         item.last_name = item.last_name or ""
     formatters_columns = {"active": yes_no, "roles": _names, "groups": _names}
+
+    @expose("/userinfo/")
+    @has_access
+    def userinfo(self):
+        """FAB's account page, with a button to one's two-factor page beside FAB's two."""
+        actions = {name: self.actions.get(name)
+                   for name in ("resetmypassword", "userinfoedit", "twofactor")}
+        widgets = self._get_show_widget(g.user.id, self.datamodel.get(g.user.id, self._base_filters),
+                                        actions=actions, show_fieldsets=self.user_show_fieldsets)
+        self.update_redirect()
+        return self.render_template(self.show_template, title=self.user_info_title,
+                                    widgets=widgets, appbuilder=self.appbuilder)
+
+    @action("twofactor", _l("Two-factor authentication"), "", "fa-mobile", multiple=False)
+    def twofactor(self, item):
+        return redirect(url_for("TwoFactorView.index"))
 
     def post_add(self, item):
         super().post_add(item)
@@ -199,6 +218,24 @@ class AuthDBView(fab_views.AuthDBView):
     # page must not tell which accounts exist or are locked.
     invalid_login_message = _l("Wrong user name or password, or the account is temporarily locked.")
 
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        """FAB's, but a right password leads to the code step of an enrolled account
+        (two_factor_views.after_password) instead of signing in at once."""
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = fab_forms.LoginForm_db()
+        if form.validate_on_submit():
+            next_url = get_safe_redirect(request.args.get("next", ""))
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(str(self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            return two_factor_views.after_password(user, next_url)
+        return self.render_template(self.login_template, title=self.title, form=form,
+                                    appbuilder=self.appbuilder)
+
     @expose("/logout/")
     def logout(self):
         """Logging out ends every session of the account, copies of the cookie included."""
@@ -224,6 +261,7 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
     viewmenumodelview = ViewMenuModelView
     permissionviewmodelview = PermissionViewModelView
     groupmodelview = UserGroupModelView
+    security_api = two_factor_views.SecurityApi  # asks enrolled accounts for their code
     # FAB's user statistics chart loads Google Charts from the internet.
     userstatschartview = None
 
@@ -251,7 +289,7 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
         failure costs one password hash (FAB hashes a dummy for unknown names) and the same
         database work (an update of an account, the audit row, the lockout's statement), so
         the answer takes as long whichever way it fails (bench/login_timing.py)."""
-        from . import lockout
+        from . import lockout, two_factor
 
         candidate = self._login_candidate(username)
         if candidate is not None and lockout.is_locked(candidate.id):
@@ -261,11 +299,13 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
             lockout.record_nothing(candidate.id)
             return self._refused_while_locked(candidate)
         user = super().auth_user_db(username, password)
-        if user is not None and not lockout.record_success(user.id):
-            return self._refused_while_locked(user)  # a parallel failure locked it meanwhile
-        if user is None and candidate is not None:
+        if user is not None:
+            # With two factors the failure count is cleared by the right code, not here.
+            if not two_factor.is_enrolled(user.id) and lockout.record_success(user.id) is False:
+                return self._refused_while_locked(user)  # a parallel failure locked it meanwhile
+        elif candidate is not None:
             lockout.record_failure(candidate.id)
-        elif user is None and (first_user := self.get_first_user()) is not None:
+        elif (first_user := self.get_first_user()) is not None:
             # An unknown name: the database work of a wrong password's count.
             lockout.record_nothing(first_user.id)
         return user

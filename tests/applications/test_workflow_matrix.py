@@ -15,8 +15,8 @@ from app.extensions import db
 from app.models import Application, Decision
 from app.security import ROLES
 from app.workflow import AUTHORITY, OWN, OWN_ENTERPRISE, TRANSITIONS
+from tests import logins
 from tests.conftest import FreshContextClient, app_config
-from tests.people import PASSWORD
 from tests.workflow_support import (
     act,
     act_web,
@@ -69,10 +69,7 @@ def matrix(backend_db):
     make_applicant(application, "colleague", ent_a)
     clients = {}
     for actor in ACTORS:
-        client = application.test_client()
-        assert client.post("/login/", data={"username": actor, "password": PASSWORD}
-                           ).status_code == 302, actor
-        clients[actor] = client
+        clients[actor] = logins.logged_in_client(application, actor)
     yield {"app": application, "owner": owner, "ent_a": ent_a, "clients": clients}
     db.session.remove()
     db.engines[None].dispose()

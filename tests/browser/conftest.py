@@ -14,8 +14,11 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from tests import logins
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance")) / "browser-screenshots"
@@ -28,6 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 # Latin words a Chinese page may show: names of file formats and of the QR code.
 ALLOWED_LATIN = {"PDF", "QR", "JPEG", "PNG", "MB", "CSV", "Excel"}
 PHONE = {"width": 390, "height": 844}
+_CLEARED: set[str] = set()
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -107,13 +111,22 @@ class Actor:
         self.typed.add(value)
         self.page.fill(selector, value)
 
-    def login(self, username: str, password: str):
+    def login(self, username: str, password: str, *, code: str | None = None):
+        """The login form, and the code step when asked (`code` as for tests/logins.py
+        login(): by default the account's current code; "" stops at the code step)."""
         self.typed.update({username})
         self.open("/login/")
         self.page.fill("#username", username)
         self.page.fill("#password", password)
         self.page.click("[type=submit]")
         self.page.wait_for_load_state()
+        if urlsplit(self.page.url).path == logins.CODE_STEP:
+            if code == "":
+                return self
+            self.page.fill("#code", code or logins.current_code(logins.SERVED_APPS[self.base],
+                                                                username))
+            self.page.click("form.two-factor-code [type=submit]")
+            self.page.wait_for_load_state()
         assert "/login" not in self.page.url, f"login of {username} failed: {self.flash()}"
         return self
 
@@ -122,9 +135,11 @@ class Actor:
 def actors(browser, live_server, backend, request):
     """actors(name, phone=False) -> an Actor with a fresh browser context."""
     folder = SCREENSHOTS / backend
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    if backend not in _CLEARED:  # once per run: the suite's tests add to one folder
+        _CLEARED.add(backend)
+        if folder.exists():
+            shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     contexts = []
     typed: set[str] = set()
 

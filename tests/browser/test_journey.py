@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.security import ROLES
 from tests import image_samples as samples
+from tests import people
 
 PASSWORD = "Journey-Passw0rd!"
 NAME = "林晓彤"
@@ -45,8 +46,10 @@ def _staff(app, username: str, name: str, role: str) -> None:
     """An authority account, as the first administrator adds it (FAB's user screen)."""
     sm = app.appbuilder.sm
     role_name = sm.auth_role_admin if role == "admin" else ROLES[role].name
-    assert sm.add_user(username, name, "", f"{username}@gd.invalid", sm.find_role(role_name),
+    user = sm.add_user(username, name, "", f"{username}@gd.invalid", sm.find_role(role_name),
                        password=PASSWORD)
+    assert user
+    people.enrol_known(app, user)  # as if set up at its first login: its code is known
 
 
 def _one(model, **where):
