@@ -57,8 +57,8 @@ class SecurityScreen(AuditedSecurityViews, UnknownActionIs404, NoFileDownloads):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for action in self.actions.values():
-            action.func = _on_found_records(action)
+        for screen_action in self.actions.values():
+            screen_action.func = _on_found_records(screen_action)
 
 
 def _names(rows) -> str:
