@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, g, request, url_for
+from flask import g, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField, QuerySelectField
@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired
 from .audit import AuditedInterface
 from .dates import local_time
 from .enums import N_, LabeledEnum
+from .errors import refuse
 from .labels import COLUMN_LABELS
 from .scoping import ScopedModelView
 
@@ -246,7 +247,7 @@ class NoFileDownloads:
     @expose("/download/<string:filename>")
     @has_access
     def download(self, filename):
-        abort(404)
+        refuse(404, N_("The page or record you asked for does not exist."))
 
 
 class BaseView(NoFileDownloads, ScopedModelView):

@@ -64,10 +64,10 @@ class Probe:
 
 
 def _overflowing_ids() -> list[str]:
-    """2^63 (past SQLite's integer and PostgreSQL's bigint) and the first id past this
-    backend's id column (2^31 on PostgreSQL's integer)."""
+    """2^63 (past SQLite's integer and PostgreSQL's bigint), the first id past this
+    backend's id column (2^31 on PostgreSQL's integer) and 5,000 digits (past int()'s)."""
     limit = ID_MAX.get(db.engine.dialect.name, ID_MAX_DEFAULT)
-    return sorted({str(2**63), str(limit + 1)})
+    return sorted({str(2**63), str(limit + 1), "9" * 5000})
 
 
 def _query(url: str, **args) -> str:
@@ -161,6 +161,8 @@ def role_probes(app, app_id: int) -> list[Probe]:
             Probe("id", role, "GET", f"/api/v1/practitioner/{2**63}", 404),
             Probe("id", role, "POST", f"/api/v1/application/{2**63}/submit", 404),
             Probe("paging", role, "GET", "/myconsultationview/list/?page_MyConsultationView=abc", 400),
+            Probe("paging", role, "GET", "/myconsultationview/list/?page_MyConsultationView="
+                  + "9" * 5000, 400),
             Probe("filter", role, "GET", f"/applicationadminview/list/?{flt}=x", 400),
             Probe("sort", role, "GET", "/mynotificationview/list/?_oc_MyNotificationView=x", 400),
             Probe("nul", role, "GET", "/?q=%00", 400),
@@ -362,9 +364,10 @@ def test_fab_routes_this_app_does_not_use_answer_404_not_500(app, login):
         if route.method_name == "download":
             calls = [("GET", filler.url(route, "admin"))]
         elif route.method_name == "action" and getattr(route.view, "actions", None):
+            # A missing record for every action; a real one for the list-only actions.
             calls = [("POST", filler.url(route, "admin", name=name, pk=pk))
-                     for name in route.view.actions
-                     for pk in (missing, filler.id_for(route, "admin"))]
+                     for name, action in route.view.actions.items()
+                     for pk in (missing, *([] if action.single else [filler.id_for(route, "admin")]))]
         else:
             continue
         for method, url in calls:
