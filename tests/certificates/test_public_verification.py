@@ -120,7 +120,9 @@ def test_usage_period_and_expiry_are_judged_against_today(app, client, holder):
 def test_every_unknown_token_gets_the_same_404(app, client, holder):
     [real] = _tokens(holder.registration)
     tampered = real[:-1] + ("A" if real[-1] != "A" else "B")
-    candidates = [tampered, "x", "A" * 64, "a" * 500, "%00", "a%2Fb", "a/b/c", "' OR '1'='1",
+    # A NUL is not a token: it is refused with 400 before any route runs (issue 14,
+    # tests/test_hostile_routes.py), as on every other page.
+    candidates = [tampered, "x", "A" * 64, "a" * 500, "a%2Fb", "a/b/c", "' OR '1'='1",
                   "%E8%AF%81%E4%B9%A6", "..%2F..%2Fetc%2Fpasswd", real + "x", real.lower()]
     bodies = set()
     for token in candidates:
