@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.accounts import lockout
 from app.accounts.security_manager import AuthDBView
 from app.enums import AuditResult
 from app.extensions import db
@@ -23,16 +22,6 @@ from tests.conftest import FreshContextClient, app_config
 WRONG = "Wrong-Passw0rd!"
 START = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
 
-
-@pytest.fixture
-def clock(monkeypatch):
-    """clock.now is what app.accounts.lockout.now answers; move it with clock.now += timedelta."""
-
-    class Clock:
-        now = START
-
-    monkeypatch.setattr(lockout, "now", lambda: Clock.now)
-    return Clock
 
 
 def _login(client, username, password):

@@ -25,14 +25,6 @@ SECRET_ON_PAGE = re.compile(r'class="two-factor-secret"[^>]*>([A-Z2-7 ]+)<')
 RECOVERY_ON_PAGE = re.compile(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>")
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        now = START
-
-    monkeypatch.setattr(lockout, "now", lambda: Clock.now)
-    return Clock
-
 
 def _user(app, username):
     return app.appbuilder.sm.find_user(username=username)
