@@ -101,3 +101,11 @@ def test_enrolment_code_step_and_recovery_code_at_1280_and_390_px(live_server, a
     phone.page.click("form.two-factor-code [type=submit]")
     phone.page.wait_for_load_state()
     assert urlsplit(phone.page.url).path == "/" and re.search("执业", phone.shot("phone-signed-in"))
+
+    # -- the account's two-factor page once enrolled, then a malformed address, on the phone
+    phone.open("/two-factor/")
+    assert "恢复码" in phone.shot("phone-two-factor-status")
+    answer = phone.page.goto(phone.base + "/myapplicationview/list/?page_x=abc")
+    assert answer.status == 400
+    phone.page.screenshot(path=str(phone.next_file("phone-malformed-paging")), full_page=True)
+    assert "必须是大于或等于零的整数" in phone.page.inner_text("body")
