@@ -299,6 +299,10 @@ def test_the_limits_are_where_they_are_said_to_be(app, login):
     page = client.get("/applicationadminview/list/?page_ApplicationAdminView=0"
                       "&psize_ApplicationAdminView=0")
     assert page.status_code == 200
+    largest = client.get("/applicationadminview/list/?psize_ApplicationAdminView=100")
+    assert largest.status_code == 200
+    too_large = client.get("/applicationadminview/list/?psize_ApplicationAdminView=101")
+    assert too_large.status_code == 400 and "每页最多显示 100 条" in too_large.text
 
 
 # ---------------------------------------------------------------- through a real server

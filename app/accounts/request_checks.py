@@ -8,7 +8,8 @@ the view runs, the way FAB reads it (the same argument patterns):
 
 - an id in the path (`<pk>`, any `<int:…>`) or a selected row (`rowid`) that is not a whole
   number in the database's integer range: 404, as for any id that does not exist;
-- a `page_…` / `psize_…` value that is not a non-negative whole number: 400;
+- a `page_…` / `psize_…` value that is not a non-negative whole number, or a `psize_…` over
+  PAGE_SIZE_MAX: 400;
 - `_flt_<n>_<column>` where n is not an index of that column's filters: 400;
 - `_oc_<view>` naming a column the view does not offer to sort by: 400 (排序);
 - any value (query argument, form field, path segment, JSON key or string) longer than
@@ -34,6 +35,10 @@ JSON_MAX_DEPTH = 20  # the deepest body the app takes (a return's items) is 3 le
 ID_MAX = {"postgresql": 2**31 - 1}
 ID_MAX_DEFAULT = 2**63 - 1  # SQLite
 PAGING_MAX = 2**31 - 1  # page × size stays within a 64-bit OFFSET
+# FAB's list offers 25 to 100 rows a page; a page of a million rows would be a request that
+# loads a whole table into memory (the REST API caps its own, FAB_API_MAX_PAGE_SIZE).
+PAGE_SIZE_MAX = 100
+PAGE_SIZE = re.compile(r"psize_")
 
 # FAB's own patterns (flask_appbuilder.urltools), searched anywhere in the argument's name.
 PAGING = re.compile(r"(?:page|psize)_(.*)")
@@ -137,6 +142,9 @@ def _check_paging() -> None:
         if PAGING.search(name) and not all(_whole_number_within(v, PAGING_MAX) for v in values):
             refuse(400, N_("The page number and page size (%(name)s) must be whole numbers "
                            "of zero or more."), name=name)
+        if PAGE_SIZE.search(name) and not all(_whole_number_within(v, PAGE_SIZE_MAX) for v in values):
+            refuse(400, N_("A page shows at most %(most)d rows (%(name)s)."),
+                   name=name, most=PAGE_SIZE_MAX)
 
 
 def _check_filters(view) -> None:
