@@ -109,9 +109,15 @@ DECISION_WORKING_DAYS = {
     "initial": 20, "add_specialty": 20, "re_registration": 20,
     "change": 10, "renewal": 10, "cancellation": 5, "correction": 5,
 }
-# Comma-separated ISO dates, e.g. PUBLIC_HOLIDAYS=2026-10-01,2026-10-02
-PUBLIC_HOLIDAYS = _env_dates("PUBLIC_HOLIDAYS")
-EXTRA_WORKING_DAYS = _env_dates("EXTRA_WORKING_DAYS")  # 调休: weekend days worked
+# The national holidays and 调休 days come from the chinesecalendar package (State Council
+# notices); these add to and override them (app/applications/work_calendar.py). Comma-separated
+# ISO dates, e.g. PUBLIC_HOLIDAYS=2027-01-01,2027-02-05
+PUBLIC_HOLIDAYS = _env_dates("PUBLIC_HOLIDAYS")  # the province's own days off
+EXTRA_WORKING_DAYS = _env_dates("EXTRA_WORKING_DAYS")  # weekend days worked
+# Years whose whole arrangement was entered above before the package carries them, e.g. 2027:
+# their limits are then no longer marked provisional.
+CALENDAR_ENTERED_YEARS = [int(y) for y in os.environ.get("CALENDAR_ENTERED_YEARS", "").split(",")
+                          if y.strip()]
 # Renewal window: opens this many days before expiry and closes this many days before.
 RENEWAL_OPENS_DAYS_BEFORE = int(os.environ.get("RENEWAL_OPENS_DAYS_BEFORE", 90))
 RENEWAL_CLOSES_DAYS_BEFORE = int(os.environ.get("RENEWAL_CLOSES_DAYS_BEFORE", 30))

@@ -107,7 +107,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     password_change.register(app)
     two_factor_views.register(app)  # after password_change: a password to change comes first
     _refuse_owner_role(app)
+    _warn_about_the_calendar(app)
     return app
+
+
+def _warn_about_the_calendar(app: Flask) -> None:
+    """Say at start-up when this year's or next year's holidays are not known: the limits
+    falling there are counted over weekends only (app/applications/work_calendar.py)."""
+    from .applications.work_calendar import coverage_warning
+    from .dates import province_today
+
+    with app.app_context():
+        warning = coverage_warning(province_today())
+    if warning:
+        app.logger.warning(warning)
 
 
 def _refuse_owner_role(app: Flask) -> None:

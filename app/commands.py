@@ -1,6 +1,7 @@
 """Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`,
 `flask roster import`, `flask registrations lapse`, `flask audit purge`,
-`flask reminders send`, and `flask db grant-app-role` next to Flask-Migrate's `flask db`."""
+`flask reminders send`, `flask calendar show`, and `flask db grant-app-role` next to
+Flask-Migrate's `flask db`."""
 from __future__ import annotations
 
 import click
@@ -15,6 +16,7 @@ roster_cli = AppGroup("roster", help="The qualification certificate roster.")
 registrations_cli = AppGroup("registrations", help="The registration register.")
 audit_cli = AppGroup("audit", help="The audit trail.")
 reminders_cli = AppGroup("reminders", help="Reminders and e-mail copies of messages.")
+calendar_cli = AppGroup("calendar", help="The working calendar behind the time limits.")
 
 
 @roles_cli.command("sync")
@@ -188,6 +190,15 @@ def reminders_send(today) -> None:
                  failed=mail.failed))
 
 
+@calendar_cli.command("show")
+@click.argument("year", type=click.IntRange(1900, 2999))
+def calendar_show(year: int) -> None:
+    """A year's days off and days worked, and where each comes from."""
+    from .applications.work_calendar import year_listing
+
+    click.echo(year_listing(year))
+
+
 @click.command("grant-app-role")
 @click.argument("role")
 def db_grant_app_role(role: str) -> None:
@@ -216,3 +227,4 @@ def register(app) -> None:
     app.cli.add_command(registrations_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(calendar_cli)

@@ -1,5 +1,5 @@
-"""Statutory time limits in working days (domain.md section 6). The numbers and the calendar
-(public holidays, and weekend days made working days) are configuration."""
+"""Statutory time limits in working days (domain.md section 6). The numbers are
+configuration; the calendar is the national one with the province's days (work_calendar.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,26 +7,24 @@ import datetime as dt
 from flask import current_app
 
 from ..enums import ApplicationState
-
-
-def _calendar() -> tuple[set[dt.date], set[dt.date]]:
-    config = current_app.config
-    return set(config["PUBLIC_HOLIDAYS"]), set(config["EXTRA_WORKING_DAYS"])
+from .work_calendar import work_calendar
 
 
 def is_working_day(day: dt.date) -> bool:
-    holidays, extra = _calendar()
-    if day in extra:
-        return True
-    return day.weekday() < 5 and day not in holidays
+    return work_calendar().is_working_day(day)
+
+
+def is_provisional(day: dt.date) -> bool:
+    """A limit falling in a year whose holidays are not published yet (weekends only)."""
+    return work_calendar().is_provisional(day)
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The date `days` working days after `start` (start itself not counted)."""
-    day = start
+    calendar, day = work_calendar(), start
     while days > 0:
         day += dt.timedelta(days=1)
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             days -= 1
     return day
 
@@ -35,8 +33,9 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end`; negative when end < start."""
     if end < start:
         return -working_days_between(end, start)
+    calendar = work_calendar()
     return sum(1 for n in range(1, (end - start).days + 1)
-               if is_working_day(start + dt.timedelta(days=n)))
+               if calendar.is_working_day(start + dt.timedelta(days=n)))
 
 
 def deadline_for(state: ApplicationState, app_type_name: str, entered: dt.date) -> dt.date | None:

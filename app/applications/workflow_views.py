@@ -22,7 +22,7 @@ from ..models import ATTACHMENT_KINDS, IMAGE_COLUMNS, StoredFile
 from ..scoping import acting_user, may_see_person_files
 from ..view_base import file_preview
 from ..workflow import ENTERPRISE_CHECKS, TRANSITIONS, WORKFLOW_PERMISSION_VIEW
-from .deadlines import working_days_between
+from .deadlines import is_provisional, working_days_between
 from .effects import CORRECTABLE_FIELDS
 from .return_answers import change_rows, label, returnable_items
 from .rules import run_prechecks
@@ -102,13 +102,20 @@ def format_deadline(deadline: dt.date | None):
     """The date with the working days left, overdue ones in red."""
     if deadline is None:
         return ""
-    left = working_days_between(province_today(), deadline)
+    today = province_today()
+    left = working_days_between(today, deadline)
     if left < 0:
         text = _("%(d)s (overdue by %(n)s working days)", d=deadline, n=-left)
-        return Markup('<span class="label label-danger">%s</span>') % text
-    text = _("%(d)s (%(n)s working days left)", d=deadline, n=left)
-    style = "label-warning" if left <= 2 else "label-default"
-    return Markup('<span class="label %s">%s</span>') % (style, text)
+        shown = Markup('<span class="label label-danger">%s</span>') % text
+    else:
+        text = _("%(d)s (%(n)s working days left)", d=deadline, n=left)
+        style = "label-warning" if left <= 2 else "label-default"
+        shown = Markup('<span class="label %s">%s</span>') % (style, text)
+    if is_provisional(max(deadline, today)):
+        shown += Markup(' <span class="label label-info provisional" title="%s">%s</span>') % (
+            _("The holidays of %(year)s are not published yet: counted over weekends only.",
+              year=max(deadline, today).year), _("provisional"))
+    return shown
 
 
 def format_items(items) -> Markup:

@@ -24,7 +24,8 @@ from sqlalchemy import Date, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..applications.deadlines import add_working_days, is_working_day, working_days_between
+from ..applications.deadlines import add_working_days, working_days_between
+from ..applications.work_calendar import work_calendar
 from ..dates import province_today, province_zone, start_of_day_utc
 from ..enums import ApplicationState, ApplicationType, RegistrationStatus
 from ..extensions import db
@@ -210,9 +211,9 @@ def nearest_rank(values: Iterable[tuple[int, int]], percent: float) -> int | Non
 def _working_day_counter(first: dt.date, last: dt.date):
     """f(start, end) == working_days_between(start, end) for days within [first, last],
     from one pass over the calendar instead of one per decision."""
-    cumulative, count, day = {}, 0, first
+    calendar, cumulative, count, day = work_calendar(), {}, 0, first
     while day <= last:
-        if day != first and is_working_day(day):
+        if day != first and calendar.is_working_day(day):
             count += 1
         cumulative[day] = count
         day += dt.timedelta(days=1)
@@ -276,6 +277,7 @@ class DueItem:
     state: ApplicationState
     deadline: dt.date
     working_days: int  # overdue by (positive) or left (zero or more), in working days
+    provisional: bool = False  # counted over a year whose holidays are not known (weekends only)
 
 
 @dataclass
@@ -300,8 +302,10 @@ def _due(condition, today: dt.date, enterprise_id: int | None, overdue: bool) ->
         .join(Practitioner, Practitioner.id == Application.practitioner_id)
         .join(QualificationType, QualificationType.id == Application.qualification_id)
         .where(where).order_by(Application.deadline, Application.id).limit(LIST_LIMIT)).all()
+    calendar = work_calendar()
     items = [DueItem(*row[:7], working_days=(working_days_between(row.deadline, today)
-                                             if overdue else working_days_between(today, row.deadline)))
+                                             if overdue else working_days_between(today, row.deadline)),
+                     provisional=calendar.is_provisional(max(row.deadline, today)))
              for row in rows]
     return DueList(items, total or 0)
 
@@ -394,6 +398,9 @@ class Dashboard:
     processing: ProcessingTime
     overdue: DueList
     due_soon: DueList
+    # The first year within reach of the figures (this year, or the next DUE_SOON horizon)
+    # whose holidays are not known: limits there are counted over weekends only.
+    provisional_year: int | None = None
 
     @property
     def received_total(self) -> int:
@@ -413,4 +420,11 @@ def build(today: dt.date | None = None, enterprise_id: int | None = None) -> Das
         processing=processing_time(today, enterprise_id),
         overdue=overdue(today, enterprise_id),
         due_soon=due_soon(today, enterprise_id),
+        provisional_year=_provisional_year(today),
     )
+
+
+def _provisional_year(today: dt.date) -> int | None:
+    calendar = work_calendar()
+    horizon = add_working_days(today, DUE_SOON_WORKING_DAYS)
+    return next((day.year for day in (today, horizon) if calendar.is_provisional(day)), None)
