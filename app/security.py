@@ -144,7 +144,9 @@ ROLES: dict[str, RoleSpec] = {
         "安全管理员",
         "三员之一：管理角色与权限策略，不管理账号，不查看审计日志",
         {
-            "RoleModelView": READ + ("can_edit",),
+            # System roles are read-only on the screen; custom roles are added, edited and
+            # deleted here (app/accounts/security_manager.py, docs/security.md).
+            "RoleModelView": READ + ("can_add", "can_edit", "can_delete"),
             "PermissionModelView": ("can_list",),
             "ViewMenuModelView": ("can_list",),
             "PermissionViewModelView": ("can_list",),

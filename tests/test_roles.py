@@ -122,3 +122,53 @@ def test_actions_check_their_permission(app, login):
         response = client.post(url, data={"action": "muldelete", "rowid": "1"})
         assert response.status_code in (302, 403, 404), url  # refused, never a 500
     assert app.appbuilder.sm.find_user(username="admin") is not None
+
+
+# ---------------------------------------------------------------- the role screen and the sync
+def _granted(role) -> set[tuple[str, str]]:
+    db.session.refresh(role)
+    return {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+
+
+def test_system_roles_are_read_only_on_the_role_screen_and_say_why(app, login):
+    sm = app.appbuilder.sm
+    role = sm.find_role(ROLES["enterprise"].name)
+    before = _granted(role)
+    stray = sm.find_permission_view_menu("can_list", "AuditLogView")
+    secadmin = login("secadmin")
+    listing = secadmin.get("/roles/list/").get_data(as_text=True)
+    assert listing.count("系统角色，只读") == len(ROLES) + 2  # and FAB's Admin and Public
+    answer = secadmin.get(f"/roles/edit/{role.id}")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/roles/show/{role.id}")
+    shown = secadmin.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "是系统角色：其权限由 app/security.py（ROLES）定义" in shown
+    answer = secadmin.post(f"/roles/edit/{role.id}", data={
+        "name": "改名的企业角色", "permissions": [str(pv.id) for pv in role.permissions] + [str(stray.id)]})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert sm.find_role(ROLES["enterprise"].name) is not None and _granted(role) == before
+    answer = secadmin.post(f"/roles/delete/{role.id}")
+    assert sm.find_role(ROLES["enterprise"].name) is not None
+    assert "是系统角色" in secadmin.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_custom_role_is_the_security_administrators_and_the_sync_leaves_it(app, login):
+    sm = app.appbuilder.sm
+    secadmin = login("secadmin")
+    audit = sm.find_permission_view_menu("can_list", "AuditLogView")
+    listing = sm.find_permission_view_menu("can_list", "ApplicationAdminView")
+    answer = secadmin.post("/roles/add", data={"name": "市级查询员", "permissions": [str(audit.id)]})
+    assert answer.status_code == 302
+    custom = sm.find_role("市级查询员")
+    assert _granted(custom) == {("can_list", "AuditLogView")}
+    answer = secadmin.post(f"/roles/edit/{custom.id}", data={
+        "name": "市级查询员", "permissions": [str(audit.id), str(listing.id)]})
+    assert answer.status_code == 302
+    edited = {("can_list", "AuditLogView"), ("can_list", "ApplicationAdminView")}
+    assert _granted(custom) == edited
+    assert custom.name not in sync_roles(app.appbuilder)  # never looked at
+    assert _granted(custom) == edited  # an edit on the screen survives the next start
+    assert "市级查询员" in secadmin.get("/roles/list/").get_data(as_text=True)
+    secadmin.post(f"/roles/delete/{custom.id}")
+    db.session.expire_all()
+    assert sm.find_role("市级查询员") is None

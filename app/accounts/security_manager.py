@@ -14,6 +14,7 @@ from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.widgets import ListWidget, ShowWidget
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.security import check_password_hash
@@ -151,16 +152,62 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
         keep_this_session(g.user.id)  # the password change ended the account's other sessions
 
 
+def system_role_names(sm) -> set[str]:
+    """The roles app/security.py owns (ROLES, made to match by `flask roles sync` at every
+    start) and FAB's own two: their permissions are code, so the role screen only shows them."""
+    from ..security import ROLES
+
+    return {spec.name for spec in ROLES.values()} | {sm.auth_role_admin, sm.auth_role_public}
+
+
 class RoleModelView(SecurityScreen, fab_views.RoleModelView):
-    """Each role's permissions grouped by screen, under the screens' own titles."""
+    """Each role's permissions grouped by screen, under the screens' own titles. The system
+    roles are read-only here: an edit would be undone by the next `flask roles sync`, so the
+    screen refuses it and says why; custom roles added here are the security administrator's
+    and sync never touches them (docs/security.md)."""
 
     label_columns = {**fab_views.RoleModelView.label_columns, "user": _l("Users"),
                      "groups": _l("Groups")}
 
     list_widget = ListWidget
     show_widget = ShowWidget
-    formatters_columns = {"permissions": permission_labels.screens_summary,
-                          "name": lambda name: Markup('<span class="text-nowrap">%s</span>') % name}
+
+    def _role_name(self, name):
+        shown = Markup('<span class="text-nowrap">%s</span>') % name
+        if name in system_role_names(self.appbuilder.sm):
+            shown += Markup(' <span class="label label-default system-role" title="%s">%s</span>'
+                            ) % (_("Defined in app/security.py; restored at every start"),
+                                 _("system role, read-only"))
+        return shown
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formatters_columns = {"permissions": permission_labels.screens_summary,
+                                   "name": self._role_name}
+
+    def _system_role_refusal(self, item) -> str | None:
+        if item is not None and item.name in system_role_names(self.appbuilder.sm):
+            return _("“%(name)s” is a system role: its permissions are defined in app/security.py "
+                     "(ROLES) and restored at every start (flask roles sync), so they cannot be "
+                     "changed here. For a different set of permissions, add a custom role: "
+                     "custom roles are never changed by the sync.", name=item.name)
+        return None
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        refusal = self._system_role_refusal(item)
+        if refusal:
+            flash(refusal, "warning")
+            return redirect(url_for(".show", pk=item.id))
+        return super().edit(pk)
+
+    def pre_delete(self, item):
+        refusal = self._system_role_refusal(item)
+        if refusal:
+            raise ValueError(refusal)  # FAB shows the message and deletes nothing
+        super().pre_delete(item)
 
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         """FAB's, with the whole table of permissions instead of the list's summary."""
