@@ -141,7 +141,7 @@ def test_system_roles_are_read_only_on_the_role_screen_and_say_why(app, login):
     answer = secadmin.get(f"/roles/edit/{role.id}")
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/roles/show/{role.id}")
     shown = secadmin.get(answer.headers["Location"]).get_data(as_text=True)
-    assert "是系统角色：其权限由 app/security.py（ROLES）定义" in shown
+    assert "是系统角色：其权限由系统定义，每次启动时自动恢复" in shown
     answer = secadmin.post(f"/roles/edit/{role.id}", data={
         "name": "改名的企业角色", "permissions": [str(pv.id) for pv in role.permissions] + [str(stray.id)]})
     assert answer.status_code == 302

@@ -176,7 +176,7 @@ class RoleModelView(SecurityScreen, fab_views.RoleModelView):
         shown = Markup('<span class="text-nowrap">%s</span>') % name
         if name in system_role_names(self.appbuilder.sm):
             shown += Markup(' <span class="label label-default system-role" title="%s">%s</span>'
-                            ) % (_("Defined in app/security.py; restored at every start"),
+                            ) % (_("Defined by the system; restored at every start"),
                                  _("system role, read-only"))
         return shown
 
@@ -187,10 +187,10 @@ class RoleModelView(SecurityScreen, fab_views.RoleModelView):
 
     def _system_role_refusal(self, item) -> str | None:
         if item is not None and item.name in system_role_names(self.appbuilder.sm):
-            return _("“%(name)s” is a system role: its permissions are defined in app/security.py "
-                     "(ROLES) and restored at every start (flask roles sync), so they cannot be "
-                     "changed here. For a different set of permissions, add a custom role: "
-                     "custom roles are never changed by the sync.", name=item.name)
+            return _("“%(name)s” is a system role: its permissions are defined by the system "
+                     "and restored at every start, so they cannot be changed here. For a "
+                     "different set of permissions, add a custom role: custom roles are never "
+                     "changed at start.", name=item.name)
         return None
 
     @expose("/edit/<pk>", methods=["GET", "POST"])
