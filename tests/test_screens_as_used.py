@@ -181,7 +181,7 @@ def test_a_pdf_scan_is_accepted_and_stored_without_its_active_content(app, login
 
 
 @pytest.mark.parametrize("content, message", [
-    (samples.gif(), "只接受 JPEG、PNG 或 PDF 文件"),
+    (samples.gif(), "只接受 JPEG、PNG、HEIC 或 PDF 文件"),
     (b"%PDF-1.4 not really a pdf", "PDF 文件已损坏或不完整"),
 ])
 def test_a_bad_scan_is_refused_and_nothing_is_added(app, login, content, message):

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..labels import COLUMN_LABELS
 from ..models import ATTACHMENT_KINDS, Application, Decision, StoredFile
 from ..registry import storage
-from ..registry.images import SCAN, SPECS, ImageRejected, check_and_normalise
+from ..registry.images import ACCEPT, SCAN, SPECS, ImageRejected, check_and_normalise
 from ..registry.scans import check_scan
 from .forms import APPLICATION_FORMS
 
@@ -216,7 +216,6 @@ def answer_fields(app: Application) -> list[dict]:
                        "reason": item.get("reason", ""),
                        "current": getattr(app.practitioner, key, None) if kind == CONTACT else None,
                        "note": ((app.details or {}).get("answers") or {}).get(key, ""),
-                       "accept": "image/jpeg,image/png" if kind == IMAGE else
-                       "image/jpeg,image/png,application/pdf"})
+                       "accept": ACCEPT if kind == IMAGE else ACCEPT + ",application/pdf"})
     return fields
 

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..labels import COLUMN_LABELS
 from ..models import CORRECTABLE_IMAGES, Application, Decision, Practitioner
 from ..registry import storage
-from ..registry.images import PHOTO, SIGNATURE, SPECS, ImageRejected, check_and_normalise
+from ..registry.images import ACCEPT, PHOTO, SIGNATURE, SPECS, ImageRejected, check_and_normalise
 from ..registry.scans import DESCRIPTION as SCAN_DESCRIPTION
 from ..scoping import current_enterprise_id, current_practitioner_id, refuse
 from ..view_base import READ, BaseView, RegistryInterface
@@ -69,7 +69,8 @@ EXTRA_FIELDS = {
     "correction_file": lambda app_type: FileField(
         L["correction_file"],
         description=_l("For the ID photo or the signature: the new image. %(photo)s %(sig)s",
-                       photo=PHOTO.description, sig=SIGNATURE.description)),
+                       photo=PHOTO.description, sig=SIGNATURE.description),
+        render_kw={"accept": ACCEPT}),
     "correction_reason": lambda app_type: TextAreaField(
         L["correction_reason"], [DataRequired(), Length(max=500)], widget=TEXTAREA),
 }

@@ -11,11 +11,19 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, ImageStat
+from pillow_heif import register_heif_opener
 
 # Refuse before decoding anything larger: a small file can claim a huge canvas (a bomb).
 MAX_PIXELS = 40_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-ALLOWED_FORMATS = {"JPEG", "PNG"}
+# HEIC is what an iPhone saves by default; pillow-heif's wheel bundles libheif (no network,
+# no system library). It applies the HEIF rotation itself and clears the EXIF orientation.
+register_heif_opener()
+# "MPO" is a JPEG with further pictures after the first (most phone cameras write one):
+# Pillow decodes only the first frame unless asked to seek, and that frame is what is kept.
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "HEIF"}
+# For <input type="file" accept=...>: without the .heic entries a phone's picker may hide them.
+ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.heic,.heif"
 
 
 @dataclass(frozen=True)
@@ -33,15 +41,15 @@ class ImageSpec:
 
 PHOTO = ImageSpec(
     "photo", 2 * 1024 * 1024, 295, 413, True, (0.62, 0.80), 360, "JPEG",
-    _l("Standard colour ID photo: JPEG or PNG, portrait about 5:7, at least 295×413 pixels, "
+    _l("Standard colour ID photo: JPEG, PNG or HEIC, portrait about 5:7, at least 295×413 pixels, "
        "light plain background, at most 2 MB."))
 SIGNATURE = ImageSpec(
     "signature", 1024 * 1024, 300, 100, False, None, 600, "PNG",
-    _l("Handwritten signature: JPEG or PNG, wider than tall, at least 300×100 pixels, dark "
+    _l("Handwritten signature: JPEG, PNG or HEIC, wider than tall, at least 300×100 pixels, dark "
        "strokes on white paper, at most 1 MB."))
 SCAN = ImageSpec(
     "scan", 5 * 1024 * 1024, 600, 400, None, None, 1600, "JPEG",
-    _l("Scan or photo of the qualification certificate: JPEG or PNG, at least 600×400 pixels, "
+    _l("Scan or photo of the qualification certificate: JPEG, PNG or HEIC, at least 600×400 pixels, "
        "at most 5 MB."))
 SPECS = {"photo": PHOTO, "signature": SIGNATURE}
 
@@ -51,7 +59,7 @@ class ImageRejected(ValueError):
 
 
 class NotAnImage(ImageRejected):
-    """The content is neither JPEG nor PNG (a scan may still be a PDF, app/registry/scans.py)."""
+    """The content is not JPEG, PNG or HEIC (a scan may still be a PDF, app/registry/scans.py)."""
 
 
 def _open(content: bytes) -> Image.Image:
@@ -63,8 +71,8 @@ def _open(content: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(content))
             fmt = image.format
             if fmt not in ALLOWED_FORMATS:
-                raise NotAnImage(_("Only JPEG or PNG images are accepted (this file is %(f)s).",
-                                      f=fmt or "?"))
+                raise NotAnImage(_("Only JPEG, PNG or HEIC images are accepted (this file is "
+                                   "%(f)s).", f=fmt or "?"))
             if image.width * image.height > MAX_PIXELS:
                 raise ImageRejected(_("The image has too many pixels (%(w)s×%(h)s).",
                                       w=image.width, h=image.height))
@@ -74,8 +82,9 @@ def _open(content: bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRejected(_("The image has too many pixels.")) from None
     except Image.UnidentifiedImageError:
-        raise NotAnImage(_("The file is not a JPEG or PNG image, whatever its name says.")) from None
-    except (OSError, SyntaxError, ValueError):
+        raise NotAnImage(_("The file is not a JPEG, PNG or HEIC image, whatever its name "
+                           "says.")) from None
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError):  # as pillow-heif documents
         raise ImageRejected(_("The image file is damaged or incomplete.")) from None
     image.format_detected = fmt  # type: ignore[attr-defined]
     return image

@@ -1,7 +1,7 @@
 """Scans of documents a practitioner uploads (the qualification certificate, and what a
-return asks for: a labour contract, a social insurance record): a JPEG or PNG photo, checked
-and re-encoded like the other images (app/registry/images.py), or a PDF. The type is decided by the
-content, never by the file name.
+return asks for: a labour contract, a social insurance record): a JPEG, PNG or HEIC photo,
+checked and re-encoded like the other images (app/registry/images.py), or a PDF. The type is
+decided by the content, never by the file name.
 
 A PDF is read by pypdf and stored as a new file holding only its pages: no document
 JavaScript, open action, form, attachment or metadata of the upload survives, nor page
@@ -22,7 +22,7 @@ MAX_PAGES = 20
 # Only what a page needs to be shown; everything else on a page object is dropped.
 PAGE_KEYS = {"/Type", "/Parent", "/Resources", "/MediaBox", "/CropBox", "/Contents",
              "/Rotate", "/UserUnit"}
-DESCRIPTION = _l("Scan or photo of the document: JPEG, PNG or PDF, at most 5 MB; a photo "
+DESCRIPTION = _l("Scan or photo of the document: JPEG, PNG, HEIC or PDF, at most 5 MB; a photo "
                  "at least 600×400 pixels; a PDF at most 20 pages.")
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged upload is refused, not logged
@@ -37,8 +37,8 @@ def check_scan(content: bytes) -> tuple[bytes, str]:
     try:
         return check_and_normalise("scan", content)
     except NotAnImage:
-        raise ImageRejected(_("Only JPEG, PNG or PDF files are accepted, whatever the file "
-                              "name says.")) from None
+        raise ImageRejected(_("Only JPEG, PNG, HEIC or PDF files are accepted, whatever the "
+                              "file name says.")) from None
 
 
 def _clean_pdf(content: bytes) -> bytes:

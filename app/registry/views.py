@@ -31,7 +31,7 @@ from ..scoping import Refused, current_practitioner_id, may_see_person_files, re
 from ..view_base import BaseView as ScopedBase
 from ..view_base import RegistryInterface
 from . import storage
-from .images import SCAN, SPECS, ImageRejected, check_and_normalise
+from .images import ACCEPT, SCAN, SPECS, ImageRejected, check_and_normalise
 from .scans import DESCRIPTION as SCAN_DESCRIPTION
 from .scans import check_scan
 
@@ -62,6 +62,7 @@ class RegistryEntryView(BaseView):
             QualificationCertificate.practitioner_id == person.id)).all()
         return self.render_template(
             "registry_entry.html", person=person, certificates=certificates, specs=SPECS,
+            image_accept=ACCEPT,
             locked=person.registry_status == RegistryStatus.entered,
             title=_l("Registry entry"))
 
@@ -179,7 +180,7 @@ class MyQualificationCertificateView(ScopedBase):
             widget=BS3TextFieldWidget()),
         "scan": FileField(_l("Scan of the certificate"), description=_l(
             "Needed when the certificate is not on the authority's roster. %(spec)s",
-            spec=SCAN_DESCRIPTION)),
+            spec=SCAN_DESCRIPTION), render_kw={"accept": ACCEPT + ",application/pdf"}),
     }
     add_template = "specialty_add.html"  # the specialty list follows the qualification
 

@@ -29,7 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--lang=zh-CN"]
 # Latin words a Chinese page may show: names of file formats and of the QR code.
-ALLOWED_LATIN = {"PDF", "QR", "JPEG", "PNG", "MB", "CSV", "Excel"}
+ALLOWED_LATIN = {"PDF", "QR", "JPEG", "PNG", "HEIC", "MB", "CSV", "Excel"}
 PHONE = {"width": 390, "height": 844}
 _CLEARED: set[str] = set()
 DESKTOP = {"width": 1280, "height": 900}

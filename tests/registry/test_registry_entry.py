@@ -66,11 +66,11 @@ def test_files_are_served_to_the_owner_the_authority_and_the_enterprise_applied_
 
 
 BAD_FILES = [
-    ("pdf renamed .jpg", samples.PDF, "me.jpg", "不是JPEG或PNG"),
+    ("pdf renamed .jpg", samples.PDF, "me.jpg", "不是JPEG、PNG或HEIC"),
     ("truncated jpeg", samples.photo()[:4000], "me.jpg", "损坏或不完整"),
     ("20000x20000 png", samples.huge_canvas_png(), "me.png", "像素"),
     ("empty file", b"", "me.jpg", "文件为空"),
-    ("svg with script", samples.SVG_WITH_SCRIPT, "me.svg", "不是JPEG或PNG"),
+    ("svg with script", samples.SVG_WITH_SCRIPT, "me.svg", "不是JPEG、PNG或HEIC"),
     ("past the size limit", b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024 + 100), "me.jpg", "大于2"),
     ("gif", samples.gif(), "me.gif", "GIF"),
 ]
@@ -83,6 +83,47 @@ def test_bad_files_are_refused_with_the_rule_and_nothing_is_stored(app, login, n
     page = _upload(login("prac_a"), "photo", content, filename).get_data(as_text=True)
     assert message in page and "未被接受" in page
     assert _count(StoredFile) == before and _me().photo_id is None
+
+
+PHONE_PHOTOS = [("phone jpeg (MPO)", samples.phone_jpeg(827, 1158), "IMG_20261202.jpg"),
+                ("iphone heic", samples.heic(827, 1158), "IMG_0001.HEIC")]
+
+
+@pytest.mark.parametrize("name, content, filename", PHONE_PHOTOS, ids=[p[0] for p in PHONE_PHOTOS])
+def test_a_phone_photo_is_stored_as_a_jpeg_of_its_first_picture(app, login, name, content,
+                                                                 filename):
+    client = login("prac_a")
+    page = _upload(client, "photo", content, filename).get_data(as_text=True)
+    assert "已上传" in page
+    served = client.get(f"/registry/file/{_me().photo_id}")
+    stored = Image.open(io.BytesIO(served.data))
+    assert served.mimetype == "image/jpeg" and stored.format == "JPEG"
+    assert stored.size == (360, 504) and stored.getpixel((5, 5))[2] > 200  # light blue, 5:7
+
+
+# The whole refusal: the help text on the page also speaks of 竖版, 背景 and 像素.
+PHONE_REFUSALS = [
+    ("small phone jpeg", samples.phone_jpeg(200, 280), "未被接受：图片为200×280像素，至少需要295×413"),
+    ("landscape heic", samples.heic(579, 413), "未被接受：证件照须为竖版"),
+    ("dark heic", samples.heic(background=(30, 30, 30)), "未被接受：证件照背景须为浅色"),
+    ("heic claiming 20000x20000", samples.huge_canvas_heic(), "未被接受：图片像素过大"),
+]
+
+
+@pytest.mark.parametrize("name, content, message", PHONE_REFUSALS, ids=[p[0] for p in PHONE_REFUSALS])
+def test_a_phone_photo_breaking_a_rule_is_refused_naming_it(app, login, name, content, message):
+    before = _count(StoredFile)
+    page = _upload(login("prac_a"), "photo", content, "IMG_0002.HEIC").get_data(as_text=True)
+    assert message in page
+    assert _count(StoredFile) == before and _me().photo_id is None
+
+
+def test_the_file_pickers_offer_heic(app, login):
+    client = login("prac_a")
+    entry = client.get("/registry/").get_data(as_text=True)
+    declare = client.get("/myqualificationcertificateview/add").get_data(as_text=True)
+    assert entry.count('accept="image/jpeg,image/png,image/heic,image/heif,.heic,.heif"') == 2
+    assert 'accept="image/jpeg,image/png,image/heic,image/heif,.heic,.heif,application/pdf"' in declare
 
 
 def test_entry_needs_photo_signature_and_a_certificate_then_locks_the_images(app, login):
@@ -158,6 +199,14 @@ def test_an_unknown_certificate_needs_a_scan_and_waits_for_the_reviewer(app, log
                   data={"verification": "rejected", "rejection_reason": "证书编号与扫描件不一致"})
     html = client.get("/myqualificationcertificateview/list/").get_data(as_text=True)
     assert "证书编号与扫描件不一致" in html
+
+
+def test_a_certificate_photographed_on_an_iphone_is_stored_as_jpeg(app, login):
+    _declare(login("prac_a"), "NEW-HEIC", scan=samples.heic(1200, 900))
+    row = db.session.scalar(sa.select(QualificationCertificate).filter_by(certificate_number="NEW-HEIC"))
+    stored = db.session.get(StoredFile, row.scan_id)
+    assert stored.content_type == "image/jpeg"
+    assert Image.open(io.BytesIO(stored.data)).size == (1200, 900)
 
 
 # ---------------------------------------------------------------- sign-up
