@@ -14,7 +14,7 @@ from PIL import Image, ImageOps, ImageStat
 from pillow_heif import register_heif_opener
 
 # Refuse before decoding anything larger: a small file can claim a huge canvas (a bomb).
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo (about 150 MB while it is decoded)
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # HEIC is what an iPhone saves by default; pillow-heif's wheel bundles libheif (no network,
 # no system library). It applies the HEIF rotation itself and clears the EXIF orientation.
@@ -39,18 +39,21 @@ class ImageSpec:
     description: str
 
 
+# A phone camera's photo is 2-8 MB (12-48 megapixels): the limits take one as it comes, since
+# what is stored is re-encoded at stored_width and is a few hundred KB whatever was sent.
+PHONE_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO = ImageSpec(
-    "photo", 2 * 1024 * 1024, 295, 413, True, (0.62, 0.80), 360, "JPEG",
+    "photo", PHONE_PHOTO_BYTES, 295, 413, True, (0.62, 0.80), 360, "JPEG",
     _l("Standard colour ID photo: JPEG, PNG or HEIC, portrait about 5:7, at least 295×413 pixels, "
-       "light plain background, at most 2 MB."))
+       "light plain background, at most 10 MB."))
 SIGNATURE = ImageSpec(
-    "signature", 1024 * 1024, 300, 100, False, None, 600, "PNG",
+    "signature", PHONE_PHOTO_BYTES, 300, 100, False, None, 600, "PNG",
     _l("Handwritten signature: JPEG, PNG or HEIC, wider than tall, at least 300×100 pixels, dark "
-       "strokes on white paper, at most 1 MB."))
+       "strokes on white paper, at most 10 MB."))
 SCAN = ImageSpec(
-    "scan", 5 * 1024 * 1024, 600, 400, None, None, 1600, "JPEG",
+    "scan", PHONE_PHOTO_BYTES, 600, 400, None, None, 1600, "JPEG",
     _l("Scan or photo of the qualification certificate: JPEG, PNG or HEIC, at least 600×400 pixels, "
-       "at most 5 MB."))
+       "at most 10 MB."))
 SPECS = {"photo": PHOTO, "signature": SIGNATURE}
 
 

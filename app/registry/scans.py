@@ -22,7 +22,7 @@ MAX_PAGES = 20
 # Only what a page needs to be shown; everything else on a page object is dropped.
 PAGE_KEYS = {"/Type", "/Parent", "/Resources", "/MediaBox", "/CropBox", "/Contents",
              "/Rotate", "/UserUnit"}
-DESCRIPTION = _l("Scan or photo of the document: JPEG, PNG, HEIC or PDF, at most 5 MB; a photo "
+DESCRIPTION = _l("Scan or photo of the document: JPEG, PNG, HEIC or PDF, at most 10 MB; a photo "
                  "at least 600×400 pixels; a PDF at most 20 pages.")
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged upload is refused, not logged

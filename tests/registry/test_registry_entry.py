@@ -71,7 +71,7 @@ BAD_FILES = [
     ("20000x20000 png", samples.huge_canvas_png(), "me.png", "像素"),
     ("empty file", b"", "me.jpg", "文件为空"),
     ("svg with script", samples.SVG_WITH_SCRIPT, "me.svg", "不是JPEG、PNG或HEIC"),
-    ("past the size limit", b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024 + 100), "me.jpg", "大于2"),
+    ("past the size limit", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024 + 100), "me.jpg", "大于10"),
     ("gif", samples.gif(), "me.gif", "GIF"),
 ]
 
