@@ -133,3 +133,17 @@ def test_phone_photos_meet_every_rule_of_the_others(content, message):
     with pytest.raises(ImageRejected) as refused:
         check_and_normalise("photo", content)
     assert message in str(refused.value)
+
+
+def test_a_phone_camera_photo_of_several_megabytes_is_taken_and_stored_small():
+    """A 12-megapixel photo as a phone sends it, with sensor noise that keeps the JPEG large
+    (over the old 2 MB limit): accepted, and what is kept is the 360 px re-encoding."""
+    portrait = Image.open(io.BytesIO(samples.photo(2940, 4116))).convert("RGB")
+    grain = Image.effect_noise(portrait.size, 24).convert("RGB")
+    out = io.BytesIO()
+    Image.blend(portrait, grain, 0.12).save(out, "JPEG", quality=95)
+    sent = out.getvalue()
+    assert 2 * 1024 * 1024 < len(sent) < 10 * 1024 * 1024
+    stored, content_type = check_and_normalise("photo", sent)
+    assert content_type == "image/jpeg" and Image.open(io.BytesIO(stored)).width == 360
+    assert len(stored) < 200 * 1024
