@@ -6,7 +6,8 @@ child process, as the import does now), in one run against one migrated SQLite d
 
 Only checking is timed (validate_roster: reading, every row's rules, the database look-ups);
 inserting is the same for every format (bench/roster_import.py). Prints seconds, rows/second
-and each way's ratio to CSV; the best of --repeat runs counts."""
+and each way's ratio to CSV; the best of --repeat runs counts. Not run in CI (about 2 minutes for
+100,000 rows). OPENPYXL_DEFUSEDXML=False measures openpyxl without defusedxml's parser."""
 from __future__ import annotations
 
 import argparse
