@@ -33,6 +33,10 @@ MEMORY_BUDGET = 1024 * 1024 * 1024
 # Seconds the parent waits for the next batch of rows before giving up on the child.
 BATCH_TIMEOUT = 120
 BATCH_ROWS = 5000
+# What the parts of a zip workbook (.xlsx, .ods) may unpack to, by the sizes the zip declares:
+# a 50 MB upload of repeated XML can unpack to many GB (a zip bomb). A 100,000-row .xlsx
+# unpacks to about 40 MB. A part that understates its size still meets the child's limits.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,9 @@ def read_first_sheet(data: bytes, kind: str, *, memory_budget: int = MEMORY_BUDG
     Raises WorkbookError (when iterated) for a damaged, encrypted or oversized workbook."""
     if kind not in WORKBOOK_KINDS:
         raise ValueError(kind)
+    if _unpacked_size(data) > MAX_UNPACKED_BYTES:
+        log.warning("workbook refused: its zip parts unpack to %s bytes", _unpacked_size(data))
+        raise _too_large()
     with tempfile.TemporaryDirectory(prefix="roster-") as folder:
         # calamine names the exact trouble (a password, say) only when it reads a file whose
         # extension gives the format; from bytes it only says "Cannot detect file format".
@@ -114,6 +121,17 @@ def read_first_sheet(data: bytes, kind: str, *, memory_budget: int = MEMORY_BUDG
             if child.is_alive():
                 child.kill()
             child.join()
+
+
+def _unpacked_size(data: bytes) -> int:
+    """The sum of the sizes a zip workbook declares for its parts; 0 for any other file."""
+    if not data.startswith(_ZIP):
+        return 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError):
+        return 0  # a damaged zip: calamine's reading reports it
 
 
 def _too_large(_kind: str = "") -> WorkbookError:

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from app.registry import workbook_reader
 from app.registry.roster_import import validate_roster
 from tests.registry import workbook_samples as samples
 from tests.registry.test_roster_import import (
@@ -111,6 +112,29 @@ def test_damaged_protected_and_hostile_workbooks_are_refused_with_a_message(app,
     # The worker that read it still serves the next upload.
     html = upload(client, workbook("ods"), "名单.ods").get_data(as_text=True)
     assert count_in(html, "new") == 4
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(app, login, monkeypatch):
+    """The limit is lowered to 1 MB so that the test's bomb is small; a 3 MB one is well
+    formed and would otherwise be read (its header row then refused)."""
+    monkeypatch.setattr(workbook_reader, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    bomb = samples.zip_bomb_xlsx(3 * 1024 * 1024)
+    assert len(bomb) < 20_000
+    client = login("reviewer")
+    before = snapshot()
+    html = upload(client, bomb, "名单.xlsx", follow_redirects=True).get_data(as_text=True)
+    assert "工作簿过大，无法读取" in html, html[-2000:]
+    assert snapshot() == before
+    html = upload(client, samples.zip_bomb_xlsx(1000), "名单.xlsx",
+                  follow_redirects=True).get_data(as_text=True)
+    assert "工作簿过大" not in html and "第一行" in html, html[-2000:]
+
+
+def test_a_workbook_that_takes_too_long_is_refused(app):
+    """The parent stops waiting for the child (here at once) and ends it."""
+    rows = workbook_reader.read_first_sheet(workbook("ods"), "ods", timeout=0)
+    with pytest.raises(workbook_reader.WorkbookError, match="读取工作簿超时"):
+        next(rows)
 
 
 def test_command_line_reads_xls_and_ods_and_refuses_a_protected_one(app, tmp_path):

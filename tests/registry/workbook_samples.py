@@ -85,6 +85,15 @@ def far_cell_xlsx() -> bytes:
     return raw_xlsx(shared, rows)
 
 
+def zip_bomb_xlsx(unpacked: int) -> bytes:
+    """A valid .xlsx whose sheet XML is padded with whitespace to `unpacked` bytes: a few KB
+    in the zip (deflate packs repeated bytes about 1000 to 1)."""
+    shared = (f'<?xml version="1.0"?><sst xmlns="{SPREADSHEET_NS}" count="1" uniqueCount="1">'
+              '<si><t>姓名</t></si></sst>')
+    row = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    return raw_xlsx(shared, row + " " * unpacked)
+
+
 # ---------------------------------------------------------------- .ods
 ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
