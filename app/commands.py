@@ -86,7 +86,8 @@ def _print_accounts() -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and report; import nothing.")
 @click.option("--max-errors", default=200, show_default=True, help="How many errors to list.")
 def roster_import(file: str, dry_run: bool, max_errors: int) -> None:
-    """Import qualification certificates from a .csv or .xlsx FILE (all rows or none)."""
+    """Import qualification certificates from a .csv, .xlsx, .xls or .ods FILE (all rows or
+    none)."""
     import time
     from pathlib import Path
 

@@ -1,4 +1,5 @@
-"""The authority's import of the qualification roster (资格证书名单) from CSV or Excel.
+"""The authority's import of the qualification roster (资格证书名单) from CSV or a workbook
+(.xlsx, .xls, .ods: app/registry/workbook_reader.py).
 
 Two steps, the same for the web page and `flask roster import`:
 
@@ -18,7 +19,6 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -32,6 +32,7 @@ from ..enums import N_, CertificateSource, VerificationStatus
 from ..extensions import db
 from ..identity import IdentityError, parse_resident_id
 from ..models import Practitioner, QualificationCertificate, QualificationType
+from .workbook_reader import WorkbookError, read_first_sheet, workbook_kind
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PREVIEW_ROWS = 20
@@ -79,8 +80,13 @@ def column_label(key: str) -> str:
 COMPARED = ("real_name", "id_number", "qualification_id", "specialty_id", "issue_date")
 COMPARED_COLUMN = {"qualification_id": "qualification", "specialty_id": "specialty"}
 
-XLSX_CONTENT_TYPE = "application/vnd.ms-excel"  # StoredFile.content_type holds 64 characters
-CSV_CONTENT_TYPE = "text/csv"
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
+# How an upload waiting for confirmation is stored. The .xlsx type is longer than the 64
+# characters of StoredFile.content_type, hence the generic Excel one; the content decides the
+# format when the file is read again anyway (file_kind).
+CONTENT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.ms-excel",
+                 "xls": "application/vnd.ms-excel",
+                 "ods": "application/vnd.oasis.opendocument.spreadsheet"}
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                    r"(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")
@@ -123,13 +129,19 @@ class RosterReport:
 
 # ---------------------------------------------------------------- reading the file
 def file_kind(filename: str, data: bytes) -> str:
-    """"csv" or "xlsx", from the name and, for a workbook, its content."""
+    """"csv", "xlsx", "xls" or "ods": the name must be one of these, and a workbook's content
+    decides its format (an .xlsx renamed .xls is read as .xlsx)."""
     suffix = PurePath(filename or "").suffix.lower()
-    if suffix not in {".csv", ".xlsx"}:
-        raise RosterFileError(
-            _("Only .csv and .xlsx files can be imported (save an .xls workbook as .xlsx first)."))
-    if suffix == ".xlsx" or data[:4] == b"PK\x03\x04":
-        return "xlsx"
+    if suffix not in ALLOWED_SUFFIXES:
+        raise RosterFileError(_("Only .csv, .xlsx, .xls and .ods files can be imported."))
+    kind = workbook_kind(filename, data)
+    if kind is not None:
+        return kind
+    if suffix != ".csv":
+        raise RosterFileError(_(
+            "The file is not a readable %(suffix)s workbook (it is damaged, or another kind of "
+            "file under that name); open it in Excel or WPS and save it again, or save it as "
+            "CSV UTF-8.", suffix=suffix))
     return "csv"
 
 
@@ -155,20 +167,11 @@ def _csv_rows(data: bytes) -> Iterator[list]:
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple]:
-    from openpyxl import load_workbook
-
+def _workbook_rows(data: bytes, kind: str) -> Iterator[list]:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise RosterFileError(_("The file is not a readable .xlsx workbook.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers store a wrong size; read every row there is
-        # min_row=1 so that the n-th tuple is row n of the sheet, blank rows included.
-        yield from sheet.iter_rows(min_row=1, values_only=True)
-    finally:
-        workbook.close()
+        yield from read_first_sheet(data, kind)
+    except WorkbookError as error:
+        raise RosterFileError(str(error)) from None
 
 
 def _header_key(value) -> str:
@@ -182,7 +185,8 @@ def read_table(data: bytes, filename: str) -> tuple[dict[str, int], Iterator[tup
     """The column positions and an iterator of (row number, cells) for the non-blank data rows."""
     if not data:
         raise RosterFileError(_("The roster file is empty."))
-    rows = _xlsx_rows(data) if file_kind(filename, data) == "xlsx" else _csv_rows(data)
+    kind = file_kind(filename, data)
+    rows = _csv_rows(data) if kind == "csv" else _workbook_rows(data, kind)
     header = next(rows, None)
     if header is None or not any(_header_key(v) for v in header):
         raise RosterFileError(_("The first row must name the columns: %(expected)s.",
@@ -320,7 +324,9 @@ class _RowChecker:
         if not id_text:
             self.error(row, "id_number", _("%(column)s must not be empty.",
                                            column=column_label("id_number")))
-        elif isinstance(raw_id, float):
+        elif isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
+            # A number cell: Excel keeps 15 significant digits of the 18, so the digits seen
+            # are not the ID any more; never guess them back.
             self.error(row, "id_number", _(
                 "The ID number is stored as a number, which loses its last digits; format the "
                 "column as text and enter the numbers again."))

@@ -21,10 +21,9 @@ from ..extensions import db
 from ..models import StoredFile
 from .roster_import import (
     COLUMNS,
-    CSV_CONTENT_TYPE,
+    CONTENT_TYPES,
     MAX_UPLOAD_BYTES,
     PREVIEW_ROWS,
-    XLSX_CONTENT_TYPE,
     RosterFileError,
     RosterImportError,
     apply_roster,
@@ -66,7 +65,7 @@ class RosterImportView(BaseView):
             return self._too_large()
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            return self._refuse(_("Choose a .csv or .xlsx file to import."))
+            return self._refuse(_("Choose a .csv, .xlsx, .xls or .ods file to import."))
         data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
             return self._too_large()
@@ -87,7 +86,7 @@ class RosterImportView(BaseView):
             db.session.query(StoredFile).filter_by(id=previous).delete()
         stored = StoredFile(
             sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data,
-            content_type=XLSX_CONTENT_TYPE if kind == "xlsx" else CSV_CONTENT_TYPE)
+            content_type=CONTENT_TYPES[kind])
         db.session.add(stored)
         db.session.commit()
         session[SESSION_KEY] = stored.id
@@ -107,7 +106,9 @@ class RosterImportView(BaseView):
             stored = db.session.get(StoredFile, file_id)
         if stored is None or stored.data is None:
             return self._refuse(_("The uploaded file is no longer available; upload it again."))
-        name = "roster.xlsx" if stored.content_type == XLSX_CONTENT_TYPE else "roster.csv"
+        # A zip workbook's content decides between .xlsx and .ods (file_kind); a compound file
+        # stored here is an .xls (an encrypted one is refused before it is kept).
+        name = "roster.csv" if stored.content_type == CONTENT_TYPES["csv"] else "roster.xls"
         try:
             report = validate_roster(stored.data, name)
         except RosterFileError as error:

@@ -19,6 +19,7 @@ from app.identity import resident_id_check_char
 from app.models import Practitioner, QualificationCertificate, Specialty, StoredFile
 from app.registry.roster_import import RosterImportError, apply_roster, validate_roster
 from tests import logins, people
+from tests.registry import workbook_samples
 
 HEADER = ["姓名", "身份证号码", "执业资格", "专业", "证书编号", "签发日期"]
 
@@ -49,16 +50,7 @@ def csv_bytes(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
 
 
 def xlsx_bytes(rows, header=HEADER) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_samples.xlsx_bytes(rows, header)
 
 
 def upload(client, data: bytes, filename: str, **kwargs):
@@ -286,7 +278,7 @@ def test_files_that_are_not_a_roster_are_refused_with_a_message(app, login, monk
     client = login("reviewer")
     before = snapshot()
     cases = [
-        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "photo.png", "只能导入.csv或.xlsx文件"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "photo.png", "只能导入.csv、.xlsx、.xls或.ods文件"),
         (b"not a zip", "roster.xlsx", "不是可读取的.xlsx"),
         (csv_bytes([]), "roster.csv", "没有数据行"),
         (b"", "roster.csv", "文件是空的"),
