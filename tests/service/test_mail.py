@@ -2,9 +2,7 @@
 what, in Chinese UTF-8 with an absolute link; a server that is down never stops a
 transition, and the copy is sent by the retry."""
 import datetime as dt
-import email
 import socket
-from email import policy
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +12,7 @@ from app.enums import ApplicationState as S
 from app.extensions import db
 from app.models import Consultation, Notification
 from app.service.mailer import send_emails
+from tests.service.conftest import BASE, Inbox
 from tests.workflow_support import (
     act,
     enterprise_of,
@@ -21,43 +20,6 @@ from tests.workflow_support import (
     put_application,
     put_registration,
 )
-
-BASE = "https://zscx.example.gov.cn"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message received."""
-
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        self.received.append((envelope.rcpt_tos, message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_port(app):
-    port = free_port()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5,
-                      MAIL_FROM="registry@example.gov.cn", PUBLIC_BASE_URL=BASE)
-    return port
-
-
-@pytest.fixture
-def smtp_server(smtp_port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture(autouse=True)
