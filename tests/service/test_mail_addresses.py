@@ -110,3 +110,16 @@ def test_an_enterprise_account_without_an_address_gets_a_placeholder_without_its
                        ).status_code == 302
     email = app.appbuilder.sm.find_user(username="newco_admin").email
     assert email.endswith("@users.invalid") and "newco" not in email
+
+
+def test_a_colleagues_account_keeps_the_address_the_administrator_gave(app, login):
+    admin = login("ent_a")
+    assert admin.post("/enterprisestaffview/add", data={
+        "username": "clerk_zhao", "full_name": "赵文员", "email": "zhao@ent-a.example.com",
+        "password": "Clerk-2026zz"}).status_code == 302
+    assert app.appbuilder.sm.find_user(username="clerk_zhao").email == "zhao@ent-a.example.com"
+    assert admin.post("/enterprisestaffview/add", data={
+        "username": "clerk_qian", "full_name": "钱文员", "password": "Clerk-2026qq"}
+    ).status_code == 302
+    email = app.appbuilder.sm.find_user(username="clerk_qian").email
+    assert email.endswith("@users.invalid") and "clerk" not in email
