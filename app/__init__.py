@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .service import (
         mailer,  # noqa: F401 - receives notifications.copies_due: e-mail copies
         message_views,
+        transition_messages,  # noqa: F401 - receives transition_fired: the parties' messages
     )
 
     # FAB's own password forms (add user, reset passwords) follow app/accounts/passwords.py too.

@@ -69,6 +69,11 @@ def parse_credit_code(value: str) -> str:
         raise IdentityError(
             "统一社会信用代码含有不允许的字符：" + "、".join(bad) + "（不使用I、O、S、V、Z）"
         )
+    # GB 32100 §4: positions 3-8 are the registering authority's administrative-division
+    # code (GB/T 2260), digits only. The registration-authority code (position 1) is not
+    # restricted to python-stdnum's list: A, N and Y are in use.
+    if not code[2:8].isdigit():
+        raise IdentityError("统一社会信用代码第3至8位是登记管理机关的行政区划码，只能是数字")
     if credit_code_check_char(code[:17]) != code[17]:
         raise IdentityError("统一社会信用代码校验位错误，请核对后重新输入")
     return code

@@ -68,11 +68,41 @@ def test_valid_credit_codes(code):
     ("91350100V000100Y43", "V"),
     ("91350100Z000100Y43", "Z"),
     ("9135010-M000100Y43", "-"),
+    # Letters where GB 32100 has the administrative-division code (positions 3-8), each with
+    # a correct check character, so only the digits rule can refuse them.
+    ("91440A06MA0000004Q", "第3至8位"),
+    ("914401X6MA0000004B", "第3至8位"),
+    ("91M40106192203821L", "第3至8位"),
 ])
 def test_invalid_credit_codes_are_refused(code, message):
     with pytest.raises(IdentityError) as caught:
         parse_credit_code(code)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("code", [
+    "N2440106MA0000001G",  # 农业 (rural collective economic organisation)
+    "A1440106MA00000023",  # 宗教 (registered by the religious-affairs authority)
+    "Y1440106MA0000003H",  # 其他 (other authorities)
+])
+def test_registration_authority_codes_python_stdnum_refuses_are_accepted(code):
+    assert parse_credit_code(code) == code
+
+
+def test_the_check_character_is_still_verified_for_those_codes():
+    with pytest.raises(IdentityError) as caught:
+        parse_credit_code("N2440106MA0000001H")
+    assert "校验位" in str(caught.value)
+
+
+def test_the_demo_makes_credit_codes_the_check_accepts():
+    import random
+
+    from app.demo import CITIES, make_credit_code
+
+    rng = random.Random(7)
+    for _city, area in CITIES * 20:
+        assert parse_credit_code(make_credit_code(rng, area))
 
 
 def test_masking_keeps_area_and_last_four():

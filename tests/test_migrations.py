@@ -61,3 +61,24 @@ def test_qualification_rules_are_data(app):
         "建筑工程", "公路工程", "水利水电工程", "市政公用工程", "矿业工程", "机电工程"]
     cost = db.session.scalar(sa.select(QualificationType).filter_by(code="cost"))
     assert (cost.validity_years, cost.initial_window_years, cost.age_cap) == (4, 1, None)
+
+
+def test_placeholder_addresses_with_id_numbers_are_rewritten(backend_db):
+    """0012: `<ID number>@users.invalid` (the old sign-up placeholder) becomes
+    `account-<id>@users.invalid`; an address a person gave is left alone."""
+    manager, url, app = _fresh_app(backend_db)
+    with app.app_context():
+        upgrade(revision="7f3e2a9c0b11")
+        db.session.execute(sa.text(
+            "INSERT INTO ab_user (id, first_name, last_name, username, email, active) VALUES "
+            "(41, '张三', '', '110105198001010016', '110105198001010016@users.invalid', true), "
+            "(42, '王经办', '', 'newco_admin', 'newco_admin@users.invalid', true), "
+            "(43, '李四', '', 'reviewer_li', 'li@example.gov.cn', true)"))
+        db.session.commit()
+        upgrade()
+        emails = dict(db.session.execute(sa.text("SELECT id, email FROM ab_user")).all())
+        assert emails == {41: "account-41@users.invalid", 42: "account-42@users.invalid",
+                          43: "li@example.gov.cn"}
+        db.session.remove()
+        db.engines[None].dispose()
+    manager.drop(url)

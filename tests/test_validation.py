@@ -91,3 +91,56 @@ def test_api_refuses_a_bad_credit_code(app, login):
 def test_api_is_refused_to_roles_without_the_grant(app, login):
     response = login("prac_a").get("/api/v1/practitioner/")
     assert response.status_code in (401, 403)
+
+
+ENTERPRISE_FORM = {"name": "某某建设有限公司", "legal_representative": "张三", "city": "广州市",
+                   "address": "天河路1号", "aptitude_certificate_no": "", "aptitude_expiry": "",
+                   "status": "pending"}
+LETTER_IN_AREA = "91440A06MA0000004Q"  # correct check character, a letter at position 6
+
+
+def test_enterprise_form_refuses_letters_in_the_administrative_division_code(app, login):
+    before = _count(Enterprise)
+    response = login("reviewer").post("/enterpriseadminview/add", data={
+        **ENTERPRISE_FORM, "credit_code": LETTER_IN_AREA})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "统一社会信用代码：统一社会信用代码第3至8位是登记管理机关的行政区划码，只能是数字" in html
+    assert _count(Enterprise) == before
+
+
+def test_enterprise_sign_up_refuses_letters_in_the_administrative_division_code(app, client):
+    before = _count(Enterprise)
+    response = client.post("/signup/enterprise", data={
+        **ENTERPRISE_FORM, "credit_code": LETTER_IN_AREA, "admin_name": "王经办",
+        "username": "letters_admin", "phone": "13800000001", "password": "Newco-2026x",
+        "confirm": "Newco-2026x"})
+    assert response.status_code == 200
+    assert "第3至8位是登记管理机关的行政区划码，只能是数字" in response.get_data(as_text=True)
+    assert _count(Enterprise) == before
+
+
+def test_an_n_led_credit_code_is_accepted_by_the_form(app, login):
+    response = login("reviewer").post("/enterpriseadminview/add", data={
+        **ENTERPRISE_FORM, "credit_code": "n2440106ma0000001g"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Enterprise.name).filter_by(
+        credit_code="N2440106MA0000001G")) == "某某建设有限公司"
+
+
+def test_a_stored_code_with_letters_in_positions_3_to_8_still_shows(app, login):
+    """Stored before the rule: the model's validator runs on assignment, not on loading, so
+    the lists and pages show it; editing it asks for a corrected code."""
+    db.session.execute(sa.insert(Enterprise).values(
+        name="旧数据建设有限公司", credit_code=LETTER_IN_AREA, legal_representative="李四",
+        city="广州市", address="旧路1号", status="active"))
+    db.session.commit()
+    enterprise_id = db.session.scalar(sa.select(Enterprise.id).filter_by(credit_code=LETTER_IN_AREA))
+    client = login("reviewer")
+    assert LETTER_IN_AREA in client.get("/enterpriseadminview/list/").get_data(as_text=True)
+    assert client.get(f"/enterpriseadminview/show/{enterprise_id}").status_code == 200
+    assert client.get(f"/api/v1/enterprise/{enterprise_id}").status_code == 200
+    response = client.post(f"/enterpriseadminview/edit/{enterprise_id}", data={
+        **ENTERPRISE_FORM, "name": "旧数据建设有限公司", "credit_code": LETTER_IN_AREA})
+    assert response.status_code == 200
+    assert "第3至8位" in response.get_data(as_text=True)

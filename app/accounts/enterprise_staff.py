@@ -20,6 +20,7 @@ from ..view_base import READ, BaseView, RegistryInterface, yes_no
 from .password_change import require_change
 from .passwords import RULES as PASSWORD_RULES
 from .passwords import StrongPassword
+from .signup_views import EMAIL_TAKEN, account_email, contact_email_field
 
 
 def _i_am_admin() -> bool:
@@ -37,7 +38,7 @@ class EnterpriseStaffView(BaseView):
     label_columns = {**BaseView.label_columns, "user.username": _l("User name"),
                      "user.first_name": _l("Real name"), "active": _l("Enabled")}
     formatters_columns = {"active": yes_no}
-    add_columns = ["username", "full_name", "password"]
+    add_columns = ["username", "full_name", "email", "password"]
     add_form_extra_fields = {
         "username": StringField(_l("User name"), [
             DataRequired(), Regexp(r"^[A-Za-z0-9_.-]{4,32}$",
@@ -46,6 +47,8 @@ class EnterpriseStaffView(BaseView):
                            "dash or underscore."), widget=BS3TextFieldWidget()),
         "full_name": StringField(_l("Real name"), [DataRequired(), Length(max=32)],
                                  widget=BS3TextFieldWidget()),
+        "email": contact_email_field(_l("Optional. Copies of the colleague's messages are "
+                                        "e-mailed here."), widget=BS3TextFieldWidget()),
         "password": PasswordField(_l("Initial password"), [DataRequired(), StrongPassword("username")],
                                   description=_l("%(rules)s The colleague chooses a new one at "
                                                  "the first login.", rules=PASSWORD_RULES),
@@ -58,8 +61,10 @@ class EnterpriseStaffView(BaseView):
         sm = current_app.appbuilder.sm
         if sm.find_user(username=item.username) is not None:
             refuse(_("This user name is taken; choose another."))
-        user = sm.add_user(item.username, item.full_name.strip(), "",
-                           f"{item.username.lower()}@users.invalid",
+        email = account_email(item.email)
+        if email is None:
+            refuse(str(EMAIL_TAKEN))
+        user = sm.add_user(item.username, item.full_name.strip(), "", email,
                            sm.find_role(ROLES["enterprise"].name), password=item.password)
         if not user:
             refuse(_("The data could not be saved. Please check it and try again."))

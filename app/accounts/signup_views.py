@@ -3,17 +3,20 @@ number and mobile number, and logs in with the ID number; an enterprise register
 credit code and an administrator account that works once the authority has verified it."""
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app, flash, redirect, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import DateField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from ..audit import record
 from ..enums import EnterpriseStatus
@@ -30,6 +33,20 @@ MOBILE = Regexp(r"^1\d{10}$", message=_l("Enter the 11-digit mobile number."))
 # name, or anything else that stops a new account: no more is revealed than needed.
 REFUSED = _l("An account cannot be created for this ID number. If you have signed up before, "
              "log in with your ID number; otherwise contact the registration authority.")
+PLACEHOLDER_DOMAIN = "users.invalid"
+
+
+def placeholder_email() -> str:
+    """FAB wants a unique, non-null e-mail per account; an account without one gets this.
+    Random, so that no ID number or user name ever travels in an address; under .invalid,
+    so that no mail is ever sent to it (app/notifications.deliverable)."""
+    return f"{secrets.token_hex(10)}@{PLACEHOLDER_DOMAIN}"
+
+
+def contact_email_field(description, **widget):
+    return StringField(_l("E-mail"), [Optional(), Length(max=120), Email(
+        message=_l("Enter a valid e-mail address."), check_deliverability=False)],
+        description=description, **widget)
 
 
 class PractitionerSignupForm(FlaskForm):
@@ -37,6 +54,7 @@ class PractitionerSignupForm(FlaskForm):
     id_number = StringField(L["id_number"], [DataRequired(), ResidentIdValidator()],
                             description=_l("You will log in with this number."))
     phone = StringField(L["phone"], [DataRequired(), MOBILE])
+    email = contact_email_field(_l("Optional. Copies of your messages are e-mailed here."))
     password = PasswordField(_l("Password"), [DataRequired(), StrongPassword("id_number", "phone")],
                              description=PASSWORD_RULES)
     confirm = PasswordField(_l("Repeat the password"),
@@ -56,10 +74,25 @@ class EnterpriseSignupForm(FlaskForm):
         DataRequired(), Regexp(r"^[A-Za-z0-9_.-]{4,32}$",
                                message=_l("4 to 32 letters, digits, dot, dash or underscore."))])
     phone = StringField(L["phone"], [DataRequired(), MOBILE])
+    email = contact_email_field(_l("Optional. Copies of the administrator's messages are "
+                                   "e-mailed here."))
     password = PasswordField(_l("Password"), [DataRequired(), StrongPassword("username", "phone")],
                              description=PASSWORD_RULES)
     confirm = PasswordField(_l("Repeat the password"),
                             [EqualTo("password", message=_l("The passwords differ."))])
+
+
+EMAIL_TAKEN = _l("This e-mail address belongs to another account; give another or none.")
+
+
+def account_email(given: str | None) -> str | None:
+    """The e-mail for a new enterprise account: the address given (FAB keeps them unique:
+    None when another account has it) or, when none is given, a placeholder."""
+    given = (given or "").strip()
+    if not given:
+        return placeholder_email()
+    taken = db.session.scalar(select(User.id).where(func.lower(User.email) == given.lower()))
+    return None if taken is not None else given
 
 
 def _signup_rate_limit() -> str:
@@ -108,8 +141,7 @@ class SignupView(BaseView):
         if person is not None and (person.user_id is not None
                                    or person.real_name != form.real_name.data.strip()):
             return False
-        user = sm.add_user(id_number, form.real_name.data.strip(), "",
-                           f"{id_number.lower()}@users.invalid",
+        user = sm.add_user(id_number, form.real_name.data.strip(), "", placeholder_email(),
                            sm.find_role(ROLES["practitioner"].name), password=form.password.data)
         if not user:
             return False
@@ -117,6 +149,8 @@ class SignupView(BaseView):
             person = Practitioner(real_name=form.real_name.data.strip(), id_number=id_number,
                                   phone=form.phone.data)
             db.session.add(person)
+        if form.email.data:  # the contact address the copies go to (app/notifications.py)
+            person.email = form.email.data.strip()
         person.user_id = user.id
         record("signup", object_type="Practitioner", object_id=user.id, actor=user)
         db.session.commit()
@@ -130,6 +164,9 @@ class SignupView(BaseView):
             return _("This credit code is already registered.")
         if sm.find_user(username=form.username.data) is not None:
             return _("This user name is taken; choose another.")
+        email = account_email(form.email.data)
+        if email is None:
+            return str(EMAIL_TAKEN)
         enterprise = Enterprise(
             name=form.name.data.strip(), credit_code=form.credit_code.data,
             legal_representative=form.legal_representative.data.strip(),
@@ -138,8 +175,7 @@ class SignupView(BaseView):
             aptitude_expiry=form.aptitude_expiry.data, status=EnterpriseStatus.pending)
         db.session.add(enterprise)
         db.session.flush()
-        user = sm.add_user(form.username.data, form.admin_name.data.strip(), "",
-                           f"{form.username.data.lower()}@users.invalid",
+        user = sm.add_user(form.username.data, form.admin_name.data.strip(), "", email,
                            sm.find_role(ROLES["enterprise"].name), password=form.password.data)
         if not user:
             db.session.rollback()

@@ -23,8 +23,15 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
-from ..models import Notification
-from ..notifications import copies_due, default_locale, mail_enabled, now
+from ..models import Notification, Practitioner
+from ..notifications import (
+    contact_address,
+    copies_due,
+    default_locale,
+    log_no_address,
+    mail_enabled,
+    now,
+)
 from ..public_address import public_base_url
 
 RETRY_STATES = ("pending", "failed")
@@ -99,8 +106,10 @@ def build_message(address: str, title: str, body: str, link: str | None) -> Emai
 
 def _due(ids: Iterable[int] | None):
     query = (select(Notification.id, Notification.email_attempts, Notification.title,
-                    Notification.body, Notification.link, User.email)
+                    Notification.body, Notification.link, Notification.user_id,
+                    User.email, Practitioner.email.label("own_email"))
              .join(User, User.id == Notification.user_id)
+             .outerjoin(Practitioner, Practitioner.user_id == User.id)
              .where(_due_clause())
              .order_by(Notification.id))
     if ids is not None:
@@ -120,7 +129,7 @@ def _claim(row) -> bool:
     return claimed
 
 
-def _set_state(message_id: int, state: str) -> None:
+def _set_state(message_id: int, state: str | None) -> None:
     db.session.execute(update(Notification).where(Notification.id == message_id)
                        .values(email_state=state).execution_options(synchronize_session=False))
     db.session.commit()
@@ -131,17 +140,26 @@ def send_emails(ids: Iterable[int] | None = None) -> MailReport:
     report = MailReport()
     if not mail_enabled():
         return report
-    rows = _due(ids)
+    rows = []
+    for row in _due(ids):
+        # Resolved when sending, so an address given after the message was written is used;
+        # a copy written for a placeholder (before it was recognised) wants no e-mail.
+        address = contact_address(row.email, row.own_email)
+        if address is None:
+            log_no_address(row.user_id, f"message {row.id}")
+            _set_state(row.id, None)
+        else:
+            rows.append((row, address))
     db.session.commit()  # end the read transaction; each claim commits on its own
     if not rows:
         return report
     try:
         with smtp_connection() as smtp:
-            for row in rows:
+            for row, address in rows:
                 if not _claim(row):
                     continue  # another process has it
                 try:
-                    message = build_message(row.email, row.title, row.body, row.link)
+                    message = build_message(address, row.title, row.body, row.link)
                 except (ValueError, UnicodeError) as error:
                     # A header the e-mail library refuses (a line break in a title, a bad
                     # address): this copy fails, the others still go.
@@ -167,7 +185,7 @@ def send_emails(ids: Iterable[int] | None = None) -> MailReport:
                                    current_app.config["MAIL_SERVER"], error)
         db.session.rollback()
         handled = report.sent + report.failed
-        for row in rows[handled:]:
+        for row, _address in rows[handled:]:
             if _claim(row):
                 _set_state(row.id, "failed")
                 report.failed += 1

@@ -35,7 +35,14 @@ from ..models import (
     RegistrationSpecialty,
     ReminderSent,
 )
-from ..notifications import default_locale, email_state_for, now, path_for
+from ..notifications import (
+    contact_addresses,
+    default_locale,
+    email_state_for,
+    mail_enabled,
+    now,
+    path_for,
+)
 from ..security import ROLES
 
 CHUNK = 500  # reminders per transaction (and per multi-row INSERT)
@@ -304,12 +311,15 @@ def _send_chunk(kind: Kind, reminders: list[Reminder]) -> tuple[int, int]:
     """(reminders recorded by this run, messages written), in one transaction."""
     won = _insert_once(kind, reminders)
     created = now()
+    # The recipients' contact addresses (never the account's placeholder), in one query.
+    wanted = [r for r in reminders if (r.object_id, r.due_on) in won]
+    addresses = (contact_addresses(u for r in wanted for u, _e, _l in r.recipients)
+                 if mail_enabled() else {})
     rows = [{"user_id": user_id, "title": " ".join(r.title.split())[:200], "body": r.body,
              "link": link,
-             "kind": kind.name, "email_state": email_state_for(email), "email_attempts": 0,
-             "created_at": created}
-            for r in reminders if (r.object_id, r.due_on) in won
-            for user_id, email, link in r.recipients]
+             "kind": kind.name, "email_state": email_state_for(addresses.get(user_id)),
+             "email_attempts": 0, "created_at": created}
+            for r in wanted for user_id, _email, link in r.recipients]
     if rows:
         db.session.execute(insert(Notification), rows)
     db.session.commit()

@@ -264,3 +264,8 @@ def test_the_askers_own_name_and_enterprise_are_masked(app):
     for secret in ("测试甲", "测试建设工程有限公司甲", "法人甲", "D1440a"):
         assert secret not in public_question + public_answer, (public_question, public_answer)
     assert "某某" in public_question and "某公司" in public_question
+
+
+def test_credit_codes_of_every_registration_authority_are_masked():
+    for code in ("N2440106MA0000001G", "A1440106MA00000023", "Y1440106MA0000003H"):
+        assert mask(f"本单位信用代码{code}，请核实") == "本单位信用代码[信用代码]，请核实"

@@ -2,9 +2,7 @@
 what, in Chinese UTF-8 with an absolute link; a server that is down never stops a
 transition, and the copy is sent by the retry."""
 import datetime as dt
-import email
 import socket
-from email import policy
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +12,7 @@ from app.enums import ApplicationState as S
 from app.extensions import db
 from app.models import Consultation, Notification
 from app.service.mailer import send_emails
+from tests.service.conftest import BASE, Inbox
 from tests.workflow_support import (
     act,
     enterprise_of,
@@ -22,48 +21,29 @@ from tests.workflow_support import (
     put_registration,
 )
 
-BASE = "https://zscx.example.gov.cn"
+
+@pytest.fixture(autouse=True)
+def contact_addresses(app):
+    """The addresses people gave: a practitioner's own e-mail, an enterprise account's. The
+    accounts' own @test.invalid addresses stand for placeholders: never mailed."""
+    db.session.execute(sa.text("UPDATE ab_user SET email = username || '@example.com' "
+                               "WHERE username IN ('ent_a', 'ent_b')"))
+    db.session.execute(sa.text(
+        "UPDATE practitioner SET email = (SELECT username FROM ab_user "
+        "WHERE ab_user.id = practitioner.user_id) || '@example.com' WHERE user_id IS NOT NULL"))
+    db.session.commit()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message received."""
-
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        self.received.append((envelope.rcpt_tos, message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_port(app):
-    port = free_port()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5,
-                      MAIL_FROM="registry@example.gov.cn", PUBLIC_BASE_URL=BASE)
-    return port
-
-
-@pytest.fixture
-def smtp_server(smtp_port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
+def given_address(person, address):
+    person.email = address
+    db.session.commit()
+    return person
 
 
 @pytest.fixture
 def applicant(app, login):
     person = make_applicant(app, "applicant", enterprise_of("ent_a", app))
-    return person, login("applicant")
+    return given_address(person, "applicant@example.com"), login("applicant")
 
 
 def states(**where):
@@ -79,8 +59,8 @@ def test_transition_messages_are_e_mailed_in_chinese_with_a_link(app, applicant,
 
     assert states(kind="submit") == [("sent", 1), ("sent", 1)]
     by_recipient = {tuple(rcpt): message for rcpt, message in smtp_server.received}
-    assert set(by_recipient) == {("applicant@test.invalid",), ("ent_a@test.invalid",)}
-    mine = by_recipient[("applicant@test.invalid",)]
+    assert set(by_recipient) == {("applicant@example.com",), ("ent_a@example.com",)}
+    mine = by_recipient[("applicant@example.com",)]
     stored = db.session.scalar(sa.select(Notification).filter_by(
         kind="submit", user_id=person.user_id))
     assert mine["Subject"] == stored.title and "初始注册" in mine["Subject"]
@@ -89,7 +69,7 @@ def test_transition_messages_are_e_mailed_in_chinese_with_a_link(app, applicant,
     assert mine.get_content_charset() == "utf-8"
     assert person.real_name in body and "初始注册" in body
     assert f"{BASE}/myapplicationview/show/{app_id}" in body
-    theirs = by_recipient[("ent_a@test.invalid",)].get_content()
+    theirs = by_recipient[("ent_a@example.com",)].get_content()
     assert f"{BASE}/enterpriseapplicationview/show/{app_id}" in theirs
 
 
@@ -131,14 +111,15 @@ def test_without_smtp_no_copy_is_wanted(app, applicant):
 
 
 def test_reminders_are_e_mailed_by_the_command(app, smtp_server):
-    person = make_applicant(app, "holder", enterprise_of("ent_a", app))
+    person = given_address(make_applicant(app, "holder", enterprise_of("ent_a", app)),
+                           "holder@example.com")
     registration = put_registration(person, enterprise_of("ent_a", app), [dt.date(2027, 6, 30)])
     result = app.test_cli_runner().invoke(args=["reminders", "send", "--today", "2027-05-31"])
     assert result.exit_code == 0, result.output
     assert states(kind="renewal_30") == [("sent", 1), ("sent", 1)]
     recipients = sorted(r[0] for r, _ in smtp_server.received)
-    assert recipients == ["ent_a@test.invalid", "holder@test.invalid"]
-    message = next(m for r, m in smtp_server.received if r == ["holder@test.invalid"])
+    assert recipients == ["ent_a@example.com", "holder@example.com"]
+    message = next(m for r, m in smtp_server.received if r == ["holder@example.com"])
     assert registration.number in message["Subject"]
     assert f"{BASE}/myregistrationview/show/{registration.id}" in message.get_content()
 
@@ -171,7 +152,7 @@ def test_an_answer_to_a_question_is_e_mailed_at_once(app, login, smtp_server):
                                       data={"answer": "请联系本单位管理员重置密码。"})
     assert response.status_code == 302
 
-    assert [rcpt for rcpt, _message in smtp_server.received] == [["prac_a@test.invalid"]]
+    assert [rcpt for rcpt, _message in smtp_server.received] == [["prac_a@example.com"]]
     message = smtp_server.received[0][1]
     assert "忘记密码" in message["Subject"]
     assert f"{BASE}/myconsultationview/show/{question_id}" in message.get_content()
@@ -194,7 +175,7 @@ def test_a_line_break_in_a_subject_fails_that_copy_only(app, smtp_server):
     good = _mail_for("prac_b", "正常的消息")
     report = send_emails()
     assert (report.sent, report.failed) == (1, 1)
-    assert [rcpt for rcpt, _m in smtp_server.received] == [["prac_b@test.invalid"]]
+    assert [rcpt for rcpt, _m in smtp_server.received] == [["prac_b@example.com"]]
     db.session.expire_all()
     assert (db.session.get(Notification, bad).email_state,
             db.session.get(Notification, good).email_state) == ("failed", "sent")
