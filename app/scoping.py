@@ -28,18 +28,25 @@ def current_user_id() -> int:
     return user.id if user is not None else NOBODY
 
 
-def current_practitioner_id() -> int:
+def _once_per_request(name: str, column, user_column) -> int:
+    """A base filter is applied twice per list page (the count and the rows) and again by
+    the row buttons: ask the database once per request and user, in flask.g (which ends
+    with the request, so a change of employer applies from the next one)."""
     user_id = current_user_id()
-    found = db.session.scalar(select(Practitioner.id).where(Practitioner.user_id == user_id))
-    return found if found is not None else NOBODY
+    cache = g.setdefault("scope_ids", {}) if has_request_context() else {}
+    if (name, user_id) not in cache:
+        found = db.session.scalar(select(column).where(user_column == user_id))
+        cache[(name, user_id)] = found if found is not None else NOBODY
+    return cache[(name, user_id)]
+
+
+def current_practitioner_id() -> int:
+    return _once_per_request("practitioner", Practitioner.id, Practitioner.user_id)
 
 
 def current_enterprise_id() -> int:
-    user_id = current_user_id()
-    found = db.session.scalar(
-        select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user_id)
-    )
-    return found if found is not None else NOBODY
+    return _once_per_request("enterprise", EnterpriseUser.enterprise_id,
+                             EnterpriseUser.user_id)
 
 
 def may_see_person_files(practitioner_ids) -> bool:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import false
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
@@ -174,6 +175,15 @@ class RegistryInterface(AuditedInterface):
     and that a search value that cannot match answers an empty list, not an error."""
 
     filter_converter_class = RegistryFilterConverter
+    # The relations a list page shows (BaseView fills it from list_columns): loaded in the
+    # page's own query, not one query per row and relation (an N+1).
+    list_relations: frozenset[str] = frozenset()
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        return query.options(*(
+            (joinedload if self.is_relation_many_to_one(name) else selectinload)(
+                getattr(self.obj, name)) for name in sorted(self.list_relations)))
 
     def get_order_columns_list(self, list_columns=None):
         """FAB's, without Python properties: FAB offers to sort by one, and the database
@@ -277,6 +287,9 @@ class BaseView(NoFileDownloads, ScopedModelView):
                 *(self.search_exclude_columns or []),
                 *(c for c in self.datamodel.get_columns_list() if self.datamodel.is_relation(c))]
         super()._init_properties()
+        self.datamodel.list_relations = self.datamodel.list_relations | {
+            root for root in (c.partition(".")[0] for c in self.list_columns or [])
+            if self.datamodel.is_relation(root)}
         # FAB shows an enum member's value (our English message id): translate it on render.
         self.formatters_columns = dict(self.formatters_columns)
         for column in self.datamodel.list_columns:
