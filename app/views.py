@@ -7,6 +7,7 @@ import logging
 from flask_appbuilder import IndexView, ModelRestApi, expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,7 @@ from sqlalchemy import inspect, select
 
 from . import audit_labels
 from .accounts.enterprise_staff import EnterpriseStaffView
+from .accounts.lookups import ENTERPRISES, LookupViews, accounts
 from .accounts.signup_views import SignupView, activate_verified_enterprise
 from .accounts.two_factor_views import TwoFactorCodeView, TwoFactorResetView, TwoFactorView
 from .applications.views import (
@@ -193,7 +195,7 @@ class RegistrationSpecialtyView(BaseView):
     list_columns = ["specialty", "registered_on", "expires_on"]
 
 
-class RegistrationAdminView(BaseView):
+class RegistrationAdminView(LookupViews, BaseView):
     datamodel = RegistryInterface(Registration)
     base_permissions = READ + ["can_export"]
     list_title = _l("Registration register")
@@ -201,6 +203,7 @@ class RegistrationAdminView(BaseView):
                     "first_registered_on"]
     show_columns = list_columns
     search_columns = ["number", "qualification", "enterprise", "status"]
+    lookups = {"enterprise": ENTERPRISES}
     related_views = [RegistrationSpecialtyView]
     list_widget = RegisterListWidget  # the list with export buttons
 
@@ -225,7 +228,7 @@ class RegistrationAdminView(BaseView):
         return self.datamodel.apply_filters(query, filters.get_joined_filters(self._base_filters))
 
 
-class EmploymentAdminView(BaseView):
+class EmploymentAdminView(LookupViews, BaseView):
     datamodel = RegistryInterface(Employment)
     base_permissions = READ
     list_title = _l("Employments")
@@ -233,6 +236,7 @@ class EmploymentAdminView(BaseView):
                     "insurance_checked"]
     show_columns = list_columns
     search_columns = ["enterprise", "start_date", "end_date"]
+    lookups = {"enterprise": ENTERPRISES}
 
 
 class CertificateAdminView(BaseView):
@@ -272,12 +276,14 @@ class QualificationTypeView(BaseView):
     related_views = [SpecialtyView]
 
 
-class EnterpriseUserAdminView(BaseView):
+class EnterpriseUserAdminView(LookupViews, BaseView):
     datamodel = RegistryInterface(EnterpriseUser)
     base_permissions = READ + ["can_add", "can_edit", "can_delete"]
     list_title = _l("Enterprise accounts")
     list_columns = ["user", "enterprise", "is_admin"]
     add_columns = edit_columns = show_columns = list_columns
+    # Every person has an account, and the province has 40,000 enterprises: both typed.
+    lookups = {"enterprise": ENTERPRISES, "user": accounts(User)}
 
 
 class AuditLogView(BaseView):

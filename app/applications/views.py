@@ -13,12 +13,13 @@ from sqlalchemy import select
 from wtforms import FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..accounts.lookups import ACTIVE_ENTERPRISES as EMPLOYERS
+from ..accounts.lookups import ENTERPRISES, LookupViews
 from ..audit import changes, record
 from ..enums import (
     OPEN_APPLICATION_STATES,
     ApplicationState,
     ApplicationType,
-    EnterpriseStatus,
     RegistrationStatus,
     VerificationStatus,
 )
@@ -78,7 +79,6 @@ EXTRA_FIELDS = {
 RESUBMIT = BY_NAME["resubmit"]
 # A returned application is corrected in its own form before it is resubmitted.
 EDITABLE_STATES = (ApplicationState.draft, ApplicationState.returned)
-ACTIVE_ENTERPRISES = [["status", FilterEqual, EnterpriseStatus.active]]
 OWN_REGISTRATIONS = [["practitioner_id", FilterEqualFunction, current_practitioner_id],
                      ["status", FilterEqual, RegistrationStatus.valid]]
 
@@ -167,7 +167,7 @@ def form_view_name(app_type: ApplicationType) -> str:
     return f"Apply{app_type.name.title().replace('_', '')}View"
 
 
-class ApplicationFormView(BaseView):
+class ApplicationFormView(LookupViews, BaseView):
     """Base of the per-type forms. The seven share one permission name of their own: sharing
     MyApplicationView's, with fewer permissions, would make FAB prune that view's others."""
 
@@ -176,8 +176,10 @@ class ApplicationFormView(BaseView):
     base_filters = [["practitioner_id", FilterEqualFunction, current_practitioner_id]]
     base_permissions = ["can_add", "can_edit"]
     app_type: ApplicationType = ApplicationType.initial
-    add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "enterprise": ACTIVE_ENTERPRISES, "registration": OWN_REGISTRATIONS}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"registration": OWN_REGISTRATIONS}
+    # The employer is typed, not picked from every active enterprise of the province.
+    lookups = {"enterprise": EMPLOYERS}
+    method_permission_name = {"lookup": "add"}  # this view has no list permission
 
     def post_add_redirect(self):
         return self.form_again("add") or redirect(url_for("MyApplicationView.list"))
@@ -352,7 +354,7 @@ class EnterpriseQueueView(EnterpriseApplicationView):
     base_order = ("submitted_at", "asc")
 
 
-class ApplicationAdminView(ApplicationDetailMixin, BaseView):
+class ApplicationAdminView(LookupViews, ApplicationDetailMixin, BaseView):
     datamodel = RegistryInterface(Application)
     base_permissions = READ
     base_filters = [["state", FilterNotEqual, ApplicationState.draft]]  # not submitted: private
@@ -364,6 +366,7 @@ class ApplicationAdminView(ApplicationDetailMixin, BaseView):
                     "decided_at"]
     search_columns = ["app_type", "qualification", "city", "state", "enterprise", "deadline",
                       "submitted_at"]
+    lookups = {"enterprise": ENTERPRISES}  # 40,000 of them: typed, not listed
     formatters_columns = {"deadline": format_deadline}
     related_views = [DecisionView]
 
