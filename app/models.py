@@ -291,11 +291,17 @@ class Application(Model):
             sqlite_where=OPEN_APPLICATION_WHERE,
             postgresql_where=OPEN_APPLICATION_WHERE,
         ),
+        # The queues: one state, due first (FAB adds the key as the last sort column), so
+        # a page at any depth is read from the index in order.
+        Index("ix_application_state_deadline", "state", "deadline", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    app_type: Mapped[ApplicationType] = mapped_column(enum_column_type(ApplicationType))
+    # The lists filter by type and qualification, and sort by deadline.
+    app_type: Mapped[ApplicationType] = mapped_column(enum_column_type(ApplicationType),
+                                                      index=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
-    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"),
+                                                  index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
     # Copied from the enterprise when submitted, so the authority's queues filter by city.
     city: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -309,7 +315,7 @@ class Application(Model):
     # Indexed for the dashboards' weekly series and processing time (app/reporting/dashboard.py).
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     practitioner: Mapped[Practitioner] = relationship()
@@ -366,10 +372,12 @@ class Registration(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
-    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"))
+    # The register's search filters by qualification and status.
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification_type.id"),
+                                                  index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
     status: Mapped[RegistrationStatus] = mapped_column(
-        enum_column_type(RegistrationStatus), default=RegistrationStatus.valid
+        enum_column_type(RegistrationStatus), default=RegistrationStatus.valid, index=True
     )
     first_registered_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = _created_at()
