@@ -3,6 +3,7 @@ the register (issue 16), on every queue and list page of every role, and the sea
 stays small however many enterprises there are."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -84,3 +85,21 @@ def test_list_pages_cost_the_same_few_statements_whatever_the_rows(app, login, b
     assert few == many == big_pages, "statements grow with the rows: an N+1"
     too_many = {name: n for name, n in few.items() if n > MAX_STATEMENTS}
     assert not too_many, f"more than {MAX_STATEMENTS} statements per page: {too_many}"
+
+
+SEARCH_FORM = re.compile(r'<form id="filter_form".*?</script>', re.S)
+MAX_SEARCH_FORM_BYTES = 20_000
+
+
+@pytest.mark.parametrize("page", ["ApplicationAdminView", "AcceptanceQueueView",
+                                  "RegistrationAdminView", "EmploymentAdminView"])
+def test_the_search_form_stays_small_with_thousands_of_enterprises(app, login, backend, page):
+    bulk_rows.insert_enterprises(2000)
+    with app.test_request_context():
+        url = url_for(f"{page}.list")
+    html = login("reviewer").get(url).get_data(as_text=True)
+    form = SEARCH_FORM.search(html)
+    assert form, "no search form on the page"
+    size = len(form.group(0).encode())
+    assert size <= MAX_SEARCH_FORM_BYTES, f"search form of {page}: {size} bytes"
+    assert "批量建设01999" not in html  # no enterprise is listed, none is loaded
