@@ -10,6 +10,7 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField, QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla import filters as fab_filters
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import RenderTemplateWidget
 from flask_babel import LazyString, gettext
@@ -111,12 +112,12 @@ class EnumFilterNotEqual(fab_filters.FilterNotEqual):
 
 
 def _is_key(value) -> bool:
-    """Every model here has an integer primary key."""
+    """Every model here has an integer primary key (and no driver takes one beyond 64 bits:
+    SQLite's fails with an OverflowError)."""
     try:
-        int(str(value))
+        return abs(int(str(value))) < 2**63
     except ValueError:
         return False
-    return True
 
 
 class RelationFilterEqual(fab_filters.FilterRelationOneToManyEqual):
@@ -169,21 +170,22 @@ class RegistryFilterConverter(fab_filters.SQLAFilterConverter):
         for test, filters in fab_filters.SQLAFilterConverter.conversion_table)
 
 
-class RegistryInterface(AuditedInterface):
-    """FAB's data interface, audited (app/audit.py), except that a failed insert never shows
-    the database's own text (FAB flashes str() of the error, which carries the SQL statement),
-    and that a search value that cannot match answers an empty list, not an error."""
+class RowsWithRelations:
+    """A data interface whose list query loads the relations the list shows: in the page's
+    own query (many-to-one, joined) or in one more for all rows (to-many, with what their
+    names are made of), not one query per row and relation (an N+1)."""
 
-    filter_converter_class = RegistryFilterConverter
-    # The relations a list page shows (BaseView fills it from list_columns): loaded in the
-    # page's own query, not one query per row and relation (an N+1).
     list_relations: frozenset[str] = frozenset()
+
+    def show_in_list(self, columns) -> None:
+        """The list columns of a view of this interface (views may share one)."""
+        self.list_relations = self.list_relations | {
+            root for root in (c.partition(".")[0] for c in columns or [])
+            if self.is_relation(root)}
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
-        return query.options(*(
-            (joinedload if self.is_relation_many_to_one(name) else selectinload)(
-                getattr(self.obj, name)) for name in sorted(self.list_relations)))
+        return query.options(*(self._loader(name) for name in sorted(self.list_relations)))
 
     def query(self, filters=None, order_column="", order_direction="", page=None,
               page_size=None, select_columns=None, outer_default_load=False):
@@ -196,6 +198,28 @@ class RegistryInterface(AuditedInterface):
             return len(rows), rows
         return super().query(filters, order_column, order_direction, page, page_size,
                              select_columns, outer_default_load)
+
+    def _loader(self, name: str):
+        relation = getattr(self.obj, name)
+        if self.is_relation_many_to_one(name):
+            return joinedload(relation)
+        target = relation.property.mapper
+        return selectinload(relation).options(*(
+            joinedload(getattr(target.class_, r.key)) for r in target.relationships
+            if r.direction.name == "MANYTOONE"))
+
+
+class ListInterface(RowsWithRelations, SQLAInterface):
+    """FAB's own interface with the list's relations loaded, for FAB's account and role
+    screens (which keep FAB's interface: app/audit.py AuditedSecurityViews)."""
+
+
+class RegistryInterface(RowsWithRelations, AuditedInterface):
+    """FAB's data interface, audited (app/audit.py), except that a failed insert never shows
+    the database's own text (FAB flashes str() of the error, which carries the SQL statement),
+    and that a search value that cannot match answers an empty list, not an error."""
+
+    filter_converter_class = RegistryFilterConverter
 
     def get_order_columns_list(self, list_columns=None):
         """FAB's, without Python properties: FAB offers to sort by one, and the database
@@ -299,9 +323,7 @@ class BaseView(NoFileDownloads, ScopedModelView):
                 *(self.search_exclude_columns or []),
                 *(c for c in self.datamodel.get_columns_list() if self.datamodel.is_relation(c))]
         super()._init_properties()
-        self.datamodel.list_relations = self.datamodel.list_relations | {
-            root for root in (c.partition(".")[0] for c in self.list_columns or [])
-            if self.datamodel.is_relation(root)}
+        self.datamodel.show_in_list(self.list_columns)
         # FAB shows an enum member's value (our English message id): translate it on render.
         self.formatters_columns = dict(self.formatters_columns)
         for column in self.datamodel.list_columns:

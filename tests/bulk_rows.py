@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_appbuilder.security.sqla.models import assoc_user_role
 
 from app.enums import (
     ApplicationState,
@@ -59,6 +60,25 @@ def _practitioners(count: int, tag: str) -> list[int]:
         Practitioner.real_name.like(f"批量{tag}%")).order_by(Practitioner.id)))
 
 
+def _accounts(count: int, tag: str) -> None:
+    """Practitioners' accounts, for the account screens (a password hash of nothing: these
+    accounts never log in)."""
+    from flask import current_app
+
+    from app.security import ROLES
+
+    sm = current_app.appbuilder.sm
+    role = sm.find_role(ROLES["practitioner"].name)
+    db.session.execute(sa.insert(sm.user_model), [
+        {"first_name": f"批量{i}", "last_name": "", "username": f"{tag}_{i}",
+         "email": f"{tag}_{i}@bulk.invalid", "active": True, "password": "!"}
+        for i in range(count)])
+    users = db.session.scalars(sa.select(sm.user_model.id).where(
+        sm.user_model.username.like(f"{tag}\\_%", escape="\\")))
+    db.session.execute(sa.insert(assoc_user_role), [
+        {"user_id": user, "role_id": role.id} for user in users])
+
+
 def fill_lists(per_state: int, enterprise_id: int, own_practitioner_id: int,
                user_ids: list[int]) -> None:
     """`per_state` rows in every queue and list: applications in each state addressed to
@@ -105,6 +125,7 @@ def fill_lists(per_state: int, enterprise_id: int, own_practitioner_id: int,
     db.session.execute(sa.insert(Consultation), [
         {"asker_id": user, "category": ConsultationCategory.initial, "subject": "批量咨询",
          "question": "问题"} for user in user_ids for _ in range(per_state)])
+    _accounts(per_state, f"bulk{per_state:03d}")
     db.session.execute(sa.insert(AuditLog), [
         {"action": "bulk", "result": AuditResult.success} for _ in range(per_state)])
     db.session.commit()

@@ -57,12 +57,12 @@ class Lookup:
     def matches(self, term: str) -> list:
         columns = self.searched()
         return list(db.session.scalars(self.query().where(or_(
-            *(column.contains(term, autoescape=True) for column in columns)))
+            *(column.icontains(term, autoescape=True) for column in columns)))
             .order_by(self.order()).limit(MAX_MATCHES)))
 
     def chosen(self, keys) -> list:
         """The rows of these keys that the scope admits; anything else is not found."""
-        ids = [int(k) for k in keys if str(k).strip().isdigit() and len(str(k).strip()) < 12]
+        ids = [int(k) for k in map(str.strip, map(str, keys)) if k.isdecimal() and len(k) < 12]
         if not ids:
             return []
         return list(db.session.scalars(self.query().where(self.model.id.in_(ids))))

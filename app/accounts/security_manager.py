@@ -14,7 +14,7 @@ from flask_appbuilder.security import forms as fab_forms
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from flask_appbuilder.security.sqla.models import User, assoc_permissionview_role
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext as _
@@ -27,8 +27,9 @@ from wtforms.validators import DataRequired, Length
 
 from ..audit import AuditedLogins, AuditedSecurityViews, record
 from ..enums import AuditResult
-from ..view_base import NoFileDownloads, yes_no
+from ..view_base import ListInterface, NoFileDownloads, yes_no
 from . import permission_labels, two_factor_views
+from .lookups import LookupViews, accounts
 
 
 class UnknownActionIs404:
@@ -64,6 +65,11 @@ class SecurityScreen(AuditedSecurityViews, UnknownActionIs404, NoFileDownloads):
         super().__init__(*args, **kwargs)
         for screen_action in self.actions.values():
             screen_action.func = _on_found_records(screen_action)
+
+    def _init_properties(self):
+        super()._init_properties()
+        if isinstance(self.datamodel, ListInterface):
+            self.datamodel.show_in_list(self.list_columns)
 
 
 def _names(rows) -> str:
@@ -164,7 +170,7 @@ def system_role_names(sm) -> set[str]:
     return {spec.name for spec in ROLES.values()} | {sm.auth_role_admin, sm.auth_role_public}
 
 
-class RoleModelView(SecurityScreen, fab_views.RoleModelView):
+class RoleModelView(LookupViews, SecurityScreen, fab_views.RoleModelView):
     """Each role's permissions grouped by screen, under the screens' own titles. The system
     roles are read-only here: an edit would be undone by the next `flask roles sync`, so the
     screen refuses it and says why; custom roles added here are the security administrator's
@@ -175,6 +181,8 @@ class RoleModelView(SecurityScreen, fab_views.RoleModelView):
 
     list_widget = ListWidget
     show_widget = ShowWidget
+    # The search by user: every person has an account, so typed, not listed.
+    lookups = {"user": accounts(User)}
 
     def _role_name(self, name):
         shown = Markup('<span class="text-nowrap">%s</span>') % name
@@ -315,6 +323,15 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
     security_api = two_factor_views.SecurityApi  # asks enrolled accounts for their code
     # FAB's user statistics chart loads Google Charts from the internet.
     userstatschartview = None
+
+    def __init__(self, appbuilder):
+        """FAB's, with its screens' data interfaces loading each list's relations with the
+        rows (the account list loaded every account's roles one by one)."""
+        super().__init__(appbuilder)
+        for view in (self.userdbmodelview, self.rolemodelview, self.groupmodelview,
+                     self.permissionmodelview, self.viewmenumodelview,
+                     self.permissionviewmodelview):
+            view.datamodel = ListInterface(view.datamodel.obj, view.datamodel.session)
 
     # ------------------------------------------------------------ permissions, once per request
     # FAB asks the database once per permission checked: a list page asked 28 times (the

@@ -33,8 +33,11 @@ def test_a_reviewer_finds_every_enterprise_by_name_or_credit_code(app, login, ba
     suspend(b)
     reviewer = login("reviewer")
     assert len(names(reviewer.get(REVIEWER_LOOKUP, query_string={"q": "测试建设"}))) == 2
-    assert names(reviewer.get(REVIEWER_LOOKUP, query_string={"q": b.credit_code[:8]})) == [
+    assert names(reviewer.get(REVIEWER_LOOKUP, query_string={"q": b.credit_code[-8:].lower()})) == [
         f"{b.name}（{b.credit_code}）"]
+    a = enterprise_of("ent_a", app)  # a credit code typed in small letters
+    assert names(reviewer.get(REVIEWER_LOOKUP, query_string={"q": "m000100y4"})) == [
+        f"{a.name}（{a.credit_code}）"]
     for page in ("registrationadminview", "employmentadminview", "acceptancequeueview"):
         assert len(names(reviewer.get(f"/{page}/lookup/enterprise", query_string={"q": "测试"}))) == 2
 
@@ -105,7 +108,7 @@ def test_a_forged_employer_is_a_field_error_and_nothing_is_saved(app, login, bac
     suspended = enterprise_of("ent_b", app)
     suspend(suspended)
     client = login("applicant")
-    for forged in (str(suspended.id), "999999", "abc", "1 OR 1=1", "9" * 40):
+    for forged in (str(suspended.id), "999999", "abc", "1 OR 1=1", "9" * 40, "²", "-1"):
         response = _apply(client, forged)
         assert response.status_code == 200, (forged, response.status_code)
         assert "请从列出的匹配项中选择" in response.get_data(as_text=True), forged
@@ -138,6 +141,16 @@ def test_a_reopened_filter_shows_the_enterprise_chosen(app, login, backend):
                         query_string={"_flt_0_enterprise": ent_a.id}).get_data(as_text=True)
     # FAB's filter script receives the box as JSON (tojson writes \u escapes).
     assert json.dumps(f"{ent_a.name}（{ent_a.credit_code}）")[1:-1] in page
-    for forged in ("abc", "999999", "-1", "1e9", "%"):
+    for forged in ("abc", "999999", "-1", "1e9", "%", "²", "9" * 40):
         assert reviewer.get("/applicationadminview/list/",
                             query_string={"_flt_0_enterprise": forged}).status_code == 200
+
+
+def test_the_role_screen_finds_accounts_by_typing(app, login, backend):
+    """FAB's role search offered every account in a drop-down; it is typed too."""
+    found = names(login("secadmin").get("/roles/lookup/user", query_string={"q": "prac_"}))
+    assert any("prac_a" in text for text in found)
+    assert login("prac_a").get("/roles/lookup/user",
+                               query_string={"q": "prac_"}).status_code != 200
+    page = login("secadmin").get("/roles/list/").get_data(as_text=True)
+    assert "registry-lookup" in page and "auditor" not in page.split('id="filter_form"')[1]
