@@ -61,8 +61,27 @@ def main(enterprises: int = 4000, per_state: int = 1000) -> None:
                 form = SEARCH_FORM.search(html)
                 print(f"{page:<34} {len(statements):>10} {len(form.group(0).encode()):>12} "
                       f"{len(html.encode()):>9} {statistics.median(times):>7.0f}")
+            measure(logins.logged_in_client(app, "prac_a"), statements,
+                    "/apply/initial/add", "application form (practitioner)")
+            measure(client, statements, "/applicationadminview/lookup/enterprise?q=批量建设01",
+                    "type-ahead answer (20 matches)")
             db.session.remove()
             db.engines[None].dispose()
+
+
+def measure(client, statements, path, label) -> None:
+    """A page other than a list: its statements, size and median time."""
+    if client.get(path).status_code != 200:
+        print(f"{label:<34} (none)")
+        return
+    times = []
+    for _ in range(7):
+        statements.clear()
+        started = time.perf_counter()
+        body = client.get(path).get_data()
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"{label:<34} {len(statements):>10} {'':>12} {len(body):>9} "
+          f"{statistics.median(times):>7.0f}")
 
 
 if __name__ == "__main__":
