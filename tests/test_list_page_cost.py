@@ -104,3 +104,17 @@ def test_the_search_form_stays_small_with_thousands_of_enterprises(app, login, b
     size = len(form.group(0).encode())
     assert size <= MAX_SEARCH_FORM_BYTES, f"search form of {page}: {size} bytes"
     assert "批量建设01999" not in html  # no enterprise is listed, none is loaded
+
+
+def test_permissions_are_read_again_at_each_request(app, login, backend):
+    """Read once per request, not kept longer: a permission taken from a role stops the
+    next page, and one given back opens it again."""
+    client = login("reviewer")
+    assert client.get("/applicationadminview/list/").status_code == 200
+    sm = app.appbuilder.sm
+    role = sm.find_role(ROLES["reviewer"].name)
+    listing = sm.find_permission_view_menu("can_list", "ApplicationAdminView")
+    sm.del_permission_role(role, listing)
+    assert client.get("/applicationadminview/list/").status_code != 200
+    sm.add_permission_role(role, listing)
+    assert client.get("/applicationadminview/list/").status_code == 200
