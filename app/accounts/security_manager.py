@@ -312,6 +312,12 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
     # FAB's user statistics chart loads Google Charts from the internet.
     userstatschartview = None
 
+    def load_user(self, pk):
+        """FAB's, with the request's account checks read in the same query."""
+        from . import request_account
+
+        return request_account.load_user(self, pk)
+
     def create_jwt_manager(self, app):
         """FAB's JWT manager; its tokens end with the account's sessions (issue 14)."""
         from . import api_tokens
