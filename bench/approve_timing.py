@@ -35,7 +35,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch_db import bench_app, scratch_postgres  # noqa: E402
+from bench.scratch_db import bench_app, checkout, scratch_postgres  # noqa: E402
 from tests.logins import LiveSession, csrf_token_of  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -70,22 +70,6 @@ def gunicorn(code_root: Path, url: str, instance: Path):
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@contextmanager
-def checkout(revision: str):
-    """The code of `revision` in a temporary git worktree, its catalogue compiled."""
-    folder = Path(tempfile.mkdtemp(prefix="approve-before-"))
-    subprocess.run(["git", "worktree", "add", "--detach", str(folder), revision], cwd=ROOT,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        subprocess.run([str(ROOT / ".venv" / "bin" / "pybabel"), "compile", "-d",
-                        str(folder / "app" / "translations")], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        yield folder
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT,
-                       check=False)
 
 
 def login(app, base: str, username: str, password: str, secret: str) -> tuple[LiveSession, dict]:

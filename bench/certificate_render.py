@@ -148,15 +148,6 @@ def _steps_in_process(code_root: Path, url: str, ids: list[int], env: dict) -> l
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _checkout(stack: ExitStack, revision: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="certificate-before-"))
-    subprocess.run(["git", "worktree", "add", "--detach", str(folder), revision], cwd=ROOT,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    stack.callback(subprocess.run, ["git", "worktree", "remove", "--force", str(folder)],
-                   cwd=ROOT, check=False)
-    return folder
-
-
 def _print_steps(label: str, timings: list[dict]) -> None:
     cold, warm = timings[0], timings[1:]
     parts = "  ".join(f"{step} {statistics.median(t[step] for t in warm) * 1000:5.1f}"
@@ -190,7 +181,10 @@ def main() -> None:
 
         variants = {"this code": ROOT}
         if args.compare:
-            variants = {f"before ({args.compare})": _checkout(stack, args.compare), **variants}
+            from bench.scratch_db import checkout
+
+            variants = {f"before ({args.compare})": stack.enter_context(checkout(args.compare)),
+                        **variants}
         steps = {name: [] for name in variants}
         per_round = max(len(ids) // ROUNDS, 2)
         for start in range(0, per_round * ROUNDS, per_round):
