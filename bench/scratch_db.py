@@ -3,11 +3,32 @@ timed steps and cron commands run twice."""
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def checkout(revision: str):
+    """The code of `revision` in a temporary git worktree, its catalogue compiled."""
+    folder = Path(tempfile.mkdtemp(prefix="approve-before-"))
+    subprocess.run(["git", "worktree", "add", "--detach", str(folder), revision], cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        subprocess.run([str(ROOT / ".venv" / "bin" / "pybabel"), "compile", "-d",
+                        str(folder / "app" / "translations")], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        yield folder
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT,
+                       check=False)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from ..dates import as_utc
 from ..extensions import db
 from . import lockout
 from .lockout import protection_of
+from .request_account import loaded_state
 
 # FAB's endpoints the account may still reach: its own password form, and leaving.
 ALLOWED_ENDPOINTS = {
@@ -40,7 +41,8 @@ def changed(user_id: int) -> None:
 
 
 def must_change(user) -> bool:
-    row = protection_of(user.id)
+    state = loaded_state(user.id)  # read with the request's user (request_account.py)
+    row = state.protection if state is not None else protection_of(user.id)
     if row is not None and row.must_change_password:
         return True
     return _administrator_password_expired(user, row)

@@ -361,6 +361,12 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
         return [SimpleNamespace(view_menu=SimpleNamespace(name=view))
                 for permission, view in self._role_pairs(role_ids) if permission == permission_name]
 
+    def load_user(self, pk):
+        """FAB's, with the request's account checks read in the same query."""
+        from . import request_account
+
+        return request_account.load_user(self, pk)
+
     def create_jwt_manager(self, app):
         """FAB's JWT manager; its tokens end with the account's sessions (issue 14)."""
         from . import api_tokens

@@ -19,6 +19,7 @@ from sqlalchemy import event, inspect
 from ..extensions import db
 from . import lockout
 from .lockout import TABLE, new_row, protection_of
+from .request_account import loaded_state
 
 LOGIN_AT, SEEN_AT, VERSION = "login_at", "seen_at", "session_version"
 
@@ -72,7 +73,15 @@ def _still_valid(user_id: int) -> bool:
         return False
     if moment - login_at > dt.timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]).total_seconds():
         return False
-    return session.get(VERSION) == session_version(user_id)
+    return session.get(VERSION) == _version_this_request(user_id)
+
+
+def _version_this_request(user_id: int) -> int:
+    """The version as the request's user load read it (app/accounts/request_account.py)."""
+    state = loaded_state(user_id)
+    if state is None:
+        return session_version(user_id)
+    return state.protection.session_version if state.protection else 0
 
 
 def register(app) -> None:

@@ -44,6 +44,7 @@ from ..models import TwoFactor
 from ..view_base import BaseView as RecordView
 from ..view_base import RegistryInterface
 from . import lockout, password_change, two_factor
+from .request_account import loaded_state
 
 PENDING = "two_factor_pending"
 PENDING_SECONDS = 300
@@ -221,6 +222,12 @@ ENROLMENT_ENDPOINTS = {"TwoFactorView.enrol", "AuthDBView.logout", "static", "ap
                        *password_change.ALLOWED_ENDPOINTS}
 
 
+def _enrolled_this_request(user_id: int) -> bool:
+    """As the request's user load read it (app/accounts/request_account.py)."""
+    state = loaded_state(user_id)
+    return state.enrolled if state is not None else two_factor.is_enrolled(user_id)
+
+
 def register(app) -> None:
     """Register after password_change.register: a password to change comes first (its
     pages are allowed here, and the enrolment is not allowed there)."""
@@ -229,7 +236,7 @@ def register(app) -> None:
     def send_to_enrolment():
         if (not current_user.is_authenticated or request.endpoint in ENROLMENT_ENDPOINTS
                 or not two_factor.is_required(current_user)
-                or two_factor.is_enrolled(current_user.id)):
+                or _enrolled_this_request(current_user.id)):
             return None
         flash(_("Your role requires two-factor authentication: set it up before you "
                 "continue."), "warning")

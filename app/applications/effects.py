@@ -84,13 +84,15 @@ def _new_registration(app: Application, today: dt.date) -> None:
     registration = Registration(
         number=registration_number(app, today), practitioner_id=app.practitioner_id,
         qualification_id=app.qualification_id, enterprise_id=app.enterprise_id,
-        status=RegistrationStatus.valid, first_registered_on=today)
+        status=RegistrationStatus.valid, first_registered_on=today,
+        # Through the relation, so that what follows in this transaction (the history line
+        # and the certificate version, app/certificates/versions.py) finds the periods
+        # without reading them back.
+        specialties=[RegistrationSpecialty(**period) for period in _periods(app, today)])
     db.session.add(registration)
     db.session.flush()
-    for period in _periods(app, today):
-        db.session.add(RegistrationSpecialty(registration_id=registration.id, **period))
     _move_employment(app.practitioner_id, app.enterprise_id, today)
-    app.registration_id = registration.id
+    app.registration, app.registration_id = registration, registration.id
 
 
 def _change(app: Application, today: dt.date) -> None:
@@ -116,7 +118,7 @@ def _add_specialty(app: Application, today: dt.date) -> None:
     for period in _periods(app, today):
         if period["specialty_id"] in held:
             raise EffectRefused("specialty already registered")
-        db.session.add(RegistrationSpecialty(registration_id=app.registration_id, **period))
+        app.registration.specialties.append(RegistrationSpecialty(**period))
 
 
 def _cancellation(app: Application, today: dt.date) -> None:

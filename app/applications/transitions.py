@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit import record
 from ..dates import province_today
@@ -130,8 +132,20 @@ def scope_clause(transition: Transition):
     return Application.id == NOBODY  # unknown scope: deny
 
 
+# What fire(), the pre-checks (rules.py), the approval's effects (effects.py,
+# app/certificates/versions.py) and the parties' messages read of an application: loaded
+# with it, the single rows joined and the lists in one query each, instead of one lazy
+# load per attribute as each part first touches it.
+LOADED_WITH = (
+    joinedload(Application.practitioner), joinedload(Application.qualification),
+    joinedload(Application.enterprise), joinedload(Application.registration),
+    selectinload(Application.decisions), selectinload(Application.specialties),
+)
+
+
 def _load(pk: int, transition: Transition) -> Application:
-    app = db.session.scalar(select(Application).where(Application.id == pk, scope_clause(transition)))
+    app = db.session.scalar(select(Application).options(*LOADED_WITH)
+                            .where(Application.id == pk, scope_clause(transition)))
     if app is None:
         raise NotFound(_("The application does not exist."))
     return app
@@ -246,7 +260,10 @@ def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> 
         db.session.rollback()
         raise Conflict(_("This application has just been handled by someone else. "
                          "Reload the page to see where it stands."))
-    db.session.expire(app)
+    # The row now holds what the UPDATE wrote: set it on the object as loaded, rather than
+    # expire it (which would drop the relations loaded with it and load each again).
+    for key, value in {"state": transition.target, "version": version + 1, **values}.items():
+        set_committed_value(app, key, value)
     decision = Decision(
         application_id=app.id, transition=transition.name, from_state=from_state,
         to_state=transition.target, actor_id=user.id, actor_role=ROLES[transition.role].name,
@@ -262,12 +279,25 @@ def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> 
     try:
         if transition.target == ApplicationState.approved:
             apply_approval(app, today)
-        db.session.commit()
+        _commit_keeping(decision)
     except (EffectRefused, IntegrityError):
         db.session.rollback()
         raise Conflict(_("The register could not take this change; it may conflict with "
                          "another registration. Nothing was changed.")) from None
     return decision
+
+
+def _commit_keeping(*items) -> None:
+    """Commit; `items` keep the values they were written with. The session expires every
+    object on commit, and the caller's first look at the decision (its id, its state) would
+    read the row just written back with one more SELECT."""
+    db.session.flush()
+    kept = [(item, {attr.key: getattr(item, attr.key)
+                    for attr in inspect(item).mapper.column_attrs}) for item in items]
+    db.session.commit()
+    for item, values in kept:
+        for key, value in values.items():
+            set_committed_value(item, key, value)
 
 
 def _state_values(app: Application, transition: Transition, today: dt.date, prechecks) -> dict:

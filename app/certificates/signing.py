@@ -79,6 +79,22 @@ def _configured_signer() -> signers.SimpleSigner:
                    passphrase.encode() if passphrase else None)
 
 
+# Room for the signature container beyond the certificates it carries: the signed
+# attributes, the CMS structure and the signature value itself (72 bytes for ECDSA P-256,
+# 512 for RSA-4096) take well under 2 kB.
+CONTAINER_OVERHEAD = 3072
+
+
+@lru_cache(maxsize=4)
+def _bytes_reserved(signer: signers.SimpleSigner) -> int:
+    """How much room to leave in the PDF for the signature. Left to itself, pyHanko
+    finds out by signing once in a dry run before the real signature, which doubles the
+    cost of every certificate; the size depends only on the signer's certificates."""
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    size = sum(len(cert.dump()) for cert in certificates) + CONTAINER_OVERHEAD
+    return size + size % 2  # pyHanko writes it as hex digits in pairs: an even count
+
+
 def sign(pdf: bytes) -> bytes:
     """Certify the PDF: a certification signature that permits no later change."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
@@ -86,7 +102,9 @@ def sign(pdf: bytes) -> bytes:
         field_name="AuthoritySignature", md_algorithm="sha256", certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         reason="电子注册证书", location=current_app.config["AUTHORITY_NAME"])
-    return signers.sign_pdf(writer, meta, signer=_configured_signer()).getvalue()
+    signer = _configured_signer()
+    return signers.sign_pdf(writer, meta, signer=signer,
+                            bytes_reserved=_bytes_reserved(signer)).getvalue()
 
 
 @dataclass(frozen=True)

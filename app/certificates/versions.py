@@ -39,8 +39,10 @@ def usage_until(registration: Registration, issued_on: dt.date) -> dt.date:
 
 def issue_version(registration: Registration, today: dt.date) -> Certificate:
     """A new certificate version; every earlier one becomes void."""
-    db.session.flush()  # specialty rows added by the effect count for the usage period
-    db.session.refresh(registration)
+    # The periods an approval adds or renews count for the usage period: its effects
+    # (app/applications/effects.py) make them through registration.specialties, so the
+    # collection is current without reading it back; the flush writes them.
+    db.session.flush()
     db.session.execute(update(Certificate).where(
         Certificate.registration_id == registration.id).values(void=True))
     last = db.session.scalar(select(db.func.max(Certificate.version)).where(
