@@ -138,6 +138,7 @@ class BatchTransitions:
         return self.render_template(
             self.batch_result_template, title=batch_label(transition), outcomes=outcomes,
             done=sum(o["done"] for o in outcomes), back=back,
+            link=lambda pk: url_for(f"{self.after_action_view}.show", pk=pk),
             id_label=gettext("Application No."), name_label=gettext("Applicant"))
 
     def _form(self, transition: Transition, ids, rows, returnable, errors):
