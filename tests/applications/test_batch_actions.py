@@ -153,6 +153,27 @@ def test_batch_return_with_items_and_pass_review_with_an_opinion(app, login):
                for pk in more)
 
 
+def test_batch_enterprise_return_and_send_back(app, login):
+    ids = _applications(app, "ert", [S.pending_enterprise] * 2 + [S.pending_acceptance])
+    html = _batch(login("ent_a"), "EnterpriseApplicationView", "batch_enterprise_return", ids,
+                  batch_step="fire", reason="劳动合同已过期", item_field=["labour_contract"],
+                  item_reason=["请上传新合同"]).get_data(as_text=True)
+    assert _outcomes(html) == {ids[0]: True, ids[1]: True, ids[2]: False}
+    assert "该申请已被办理" in _said(html, ids[2])
+    for pk in ids[:2]:
+        [decision] = _decisions(pk, "enterprise_return")
+        assert state_of(pk) == S.returned and decision.reason == "劳动合同已过期"
+    assert state_of(ids[2]) == S.pending_acceptance and history(ids[2]) == []
+    back = _applications(app, "sbk", [S.pending_decision] * 2)
+    _reviewed_by(app, back[0], "approver")
+    html = _batch(login("approver"), "DecisionQueueView", "batch_send_back", back,
+                  batch_step="fire", reason="请核实业绩").get_data(as_text=True)
+    assert _outcomes(html) == {back[0]: False, back[1]: True}
+    assert "审查与决定相分离" in _said(html, back[0])
+    assert state_of(back[1]) == S.under_review and len(_decisions(back[1], "send_back")) == 1
+    assert state_of(back[0]) == S.pending_decision and _decisions(back[0], "send_back") == []
+
+
 def test_a_batch_over_the_bound_or_empty_does_nothing_and_says_so(app, login):
     [pk] = _applications(app, "big", [S.pending_acceptance])
     client = login("reviewer")
