@@ -88,8 +88,8 @@ def _zip_response(printed, refused) -> Response:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         if refused:  # Python marks a non-ASCII entry name as UTF-8 (flag 0x800)
             lines = [gettext("Not printed (%(n)s):", n=len(refused))]
-            lines += [f"{number} {holder}：{message}".replace("  ", " ") for number, holder, message
-                      in refused]
+            lines += [" ".join(str(part) for part in (number, holder) if part) + f"：{message}"
+                      for number, holder, message in refused]
             archive.writestr(NOTE_NAME, "\r\n".join(lines) + "\r\n")
         for name, pdf in printed:
             archive.writestr(name, pdf)
