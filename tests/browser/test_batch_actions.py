@@ -81,6 +81,11 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
     # -- the reviewer ticks three rows; one is accepted elsewhere before the action runs
     reviewer = actors("reviewer").login("reviewer", PASSWORD)
     reviewer.open("/acceptancequeueview/list/")
+    _open_menu(reviewer)
+    reviewer.page.click("a.batch_accept_menu_item")  # nothing ticked yet: told so, in Chinese
+    assert reviewer.page.locator("#modal-alert .modal-text").inner_text() == "请先勾选至少一行。"
+    reviewer.page.click("#modal-alert button")
+    reviewer.page.locator("#modal-alert").wait_for(state="hidden")
     _tick(reviewer, accept)
     menu = _at_both_widths(reviewer, "batch-menu", lambda: _open_menu(reviewer))
     assert "批量受理" in menu and "批量准予注册" not in menu
