@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .workflow import WORKFLOW_PERMISSION_VIEW, permissions_for
+from .workflow import BY_NAME, WORKFLOW_PERMISSION_VIEW, permissions_for
 
 READ = ("can_list", "can_show")
 READ_EDIT = READ + ("can_edit",)
@@ -79,7 +79,7 @@ ROLES: dict[str, RoleSpec] = {
             "EnterpriseQueueView": READ,
             "EnterpriseApplicationView": READ,
             "EnterpriseEmploymentView": READ_EDIT,
-            "EnterpriseRegistrationView": READ,
+            "EnterpriseRegistrationView": READ + ("batch_print",),  # FAB names actions bare
             "EnterpriseStaffView": READ + ("can_add", "disable", "enable"),  # FAB names actions bare
         },
     ),
@@ -93,7 +93,7 @@ ROLES: dict[str, RoleSpec] = {
             "RegistryEntryView": ("can_file",),
             "ApplicationAdminView": READ,
             "DecisionView": READ,
-            "RegistrationAdminView": READ + ("can_export",),
+            "RegistrationAdminView": READ + ("can_export", "batch_print"),
             "RegistrationSpecialtyView": READ,
             "PractitionerAdminView": READ_ADD_EDIT,
             "QualificationCertificateAdminView": READ_ADD_EDIT,
@@ -117,7 +117,7 @@ ROLES: dict[str, RoleSpec] = {
             "RegistryEntryView": ("can_file",),
             "ApplicationAdminView": READ,
             "DecisionView": READ,
-            "RegistrationAdminView": READ + ("can_export",),
+            "RegistrationAdminView": READ + ("can_export", "batch_print"),
             "RegistrationSpecialtyView": READ,
             "PractitionerAdminView": READ,
             "QualificationCertificateAdminView": READ,
@@ -192,9 +192,21 @@ def _menu_names_by_view(appbuilder) -> dict[tuple[str, str], set[str]]:
     return found
 
 
+BATCH_PREFIX = "batch_"  # app/applications/batch_actions.py names its actions so
+
+
+def _batch_actions(appbuilder, spec: RoleSpec) -> set[tuple[str, str]]:
+    """Each list's generated batch actions, to the role of each action's transition only."""
+    return {(name, view.class_permission_name) for view in appbuilder.baseviews
+            for name in getattr(view, "actions", None) or {}
+            if name.startswith(BATCH_PREFIX) and name.removeprefix(BATCH_PREFIX) in BY_NAME
+            and ROLES[BY_NAME[name.removeprefix(BATCH_PREFIX)].role] is spec}
+
+
 def wanted_permissions(appbuilder, spec: RoleSpec) -> set[tuple[str, str]]:
-    """The role's grants plus the menus of the pages it may open."""
-    pairs = spec.permissions()
+    """The role's grants, the batch actions of its transitions, and the menus of the pages
+    it may open."""
+    pairs = spec.permissions() | _batch_actions(appbuilder, spec)
     for landing, names in _menu_names_by_view(appbuilder).items():
         if landing in pairs:
             pairs.update(("menu_access", name) for name in names)

@@ -30,6 +30,7 @@ from .applications.views import (
     ReviewQueueView,
 )
 from .applications.workflow_views import WorkflowApi
+from .certificates.batch_print import BatchPrint
 from .certificates.public_views import PublicVerificationView
 from .certificates.register_export import RegisterListWidget, csv_response, specialties_text, xlsx_response
 from .certificates.views import CertificateFileCheckView, MyRegistrationView
@@ -116,7 +117,7 @@ class EnterpriseEmploymentView(BaseView):
     edit_columns = ["end_date", "contract_checked", "insurance_checked"]
 
 
-class EnterpriseRegistrationView(BaseView):
+class EnterpriseRegistrationView(BatchPrint, BaseView):
     datamodel = RegistryInterface(Registration)
     base_filters = [["enterprise_id", FilterEqualFunction, current_enterprise_id]]
     base_permissions = READ
@@ -195,7 +196,7 @@ class RegistrationSpecialtyView(BaseView):
     list_columns = ["specialty", "registered_on", "expires_on"]
 
 
-class RegistrationAdminView(LookupViews, BaseView):
+class RegistrationAdminView(LookupViews, BatchPrint, BaseView):
     datamodel = RegistryInterface(Registration)
     base_permissions = READ + ["can_export"]
     list_title = _l("Registration register")

@@ -170,16 +170,21 @@ def history(app_id: int) -> list[Decision]:
                                    .order_by(Decision.id)))
 
 
-def make_certificate_holder(app, login, username: str = "holder") -> tuple[Practitioner, Registration]:
-    """A practitioner with a real ID photo and signature (the certificate PDF needs them),
-    employed by ent_a, whose initial application the approver has just approved."""
-    person = make_applicant(app, username, enterprise_of("ent_a", app))
+def with_real_images(person: Practitioner) -> Practitioner:
+    """A real ID photo and signature, as the certificate PDF needs them."""
     for kind, content in (("photo", samples.photo()), ("signature", samples.signature())):
         normalised, content_type = check_and_normalise(kind, content)
         image = stored_file(normalised)
         image.content_type = content_type
         setattr(person, kind, image)
     db.session.commit()
+    return person
+
+
+def make_certificate_holder(app, login, username: str = "holder") -> tuple[Practitioner, Registration]:
+    """A practitioner with a real ID photo and signature (the certificate PDF needs them),
+    employed by ent_a, whose initial application the approver has just approved."""
+    person = with_real_images(make_applicant(app, username, enterprise_of("ent_a", app)))
     app_id = put_application(person, enterprise_of("ent_a", app), ApplicationState.pending_decision)
     response = act(login("approver"), app_id, "approve")
     assert response.status_code == 200, response.json

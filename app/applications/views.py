@@ -32,6 +32,7 @@ from ..registry.scans import DESCRIPTION as SCAN_DESCRIPTION
 from ..scoping import current_enterprise_id, current_practitioner_id, refuse
 from ..view_base import READ, BaseView, RegistryInterface
 from ..workflow import BY_NAME
+from .batch_actions import BatchTransitions
 from .effects import CORRECTABLE_FIELDS
 from .forms import APPLICATION_FORMS
 from .return_answers import answer_fields, save_answer
@@ -333,7 +334,7 @@ def _form_view(app_type: ApplicationType, columns: list[str]) -> type:
 FORM_VIEWS = [_form_view(t, cols) for t, cols in APPLICATION_FORMS.items()]
 
 
-class EnterpriseApplicationView(ApplicationDetailMixin, BaseView):
+class EnterpriseApplicationView(ApplicationDetailMixin, BatchTransitions, BaseView):
     datamodel = RegistryInterface(Application)
     after_action_view = "EnterpriseApplicationView"
     # A draft is the applicant's own business until it is submitted.
@@ -354,7 +355,7 @@ class EnterpriseQueueView(EnterpriseApplicationView):
     base_order = ("submitted_at", "asc")
 
 
-class ApplicationAdminView(LookupViews, ApplicationDetailMixin, BaseView):
+class ApplicationAdminView(LookupViews, ApplicationDetailMixin, BatchTransitions, BaseView):
     datamodel = RegistryInterface(Application)
     base_permissions = READ
     base_filters = [["state", FilterNotEqual, ApplicationState.draft]]  # not submitted: private

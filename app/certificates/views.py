@@ -49,21 +49,35 @@ class MyRegistrationView(BaseView):
     def certificate(self, registration):
         """The signed PDF of the current version (a new version once the usage period ends)."""
         try:
-            current = certificate_for_download(registration, province_today())
-            pdf = signed_pdf(current)
+            current, pdf = print_certificate(registration)
         except CertificateBlocked as blocked:
-            db.session.rollback()
             flash(str(blocked), "warning")
             return redirect(url_for(".list"))
-        record("certificate_download", object_type="Certificate", object_id=current.id,
-               detail={"registration": registration.number, "version": current.version})
-        db.session.commit()
-        name = _("Electronic certificate %(number)s version %(v)s.pdf",
-                 number=registration.number, v=current.version)
         fallback = f"certificate-{registration.number}-v{current.version}.pdf"
         return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Disposition": attachment(name, fallback),
+            "Content-Disposition": attachment(certificate_file_name(current), fallback),
             "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def print_certificate(registration: Registration) -> tuple[Certificate, bytes]:
+    """The one way a certificate is printed, alone or in a batch: the current version (a new
+    one once the usage period ends), its signed PDF, and the audit row, committed; or
+    CertificateBlocked with nothing changed."""
+    try:
+        current = certificate_for_download(registration, province_today())
+        pdf = signed_pdf(current)
+    except CertificateBlocked:
+        db.session.rollback()
+        raise
+    record("certificate_download", object_type="Certificate", object_id=current.id,
+           detail={"registration": registration.number, "version": current.version})
+    db.session.commit()
+    return current, pdf
+
+
+def certificate_file_name(certificate: Certificate) -> str:
+    return _("Electronic certificate %(number)s version %(v)s.pdf",
+             number=certificate.registration.number, v=certificate.version)
 
 
 class CertificateFileForm(FlaskForm):

@@ -5,6 +5,17 @@
   var script = document.currentScript;
   var language = (script && script.getAttribute("data-language")) || "zh-CN";
 
+  // ------------------------------------------------------------ list actions
+  // FAB's action menu (ab_actions.js) alerts "No row selected", untranslated, when nothing is
+  // ticked; ab_alert is looked up when called, so the page's language can be put in.
+  var noRow = script && script.getAttribute("data-no-row");
+  if (noRow && typeof window.ab_alert === "function") {
+    var fabAlert = window.ab_alert;
+    window.ab_alert = function (text) {
+      fabAlert(text === "No row selected" ? noRow : text);
+    };
+  }
+
   // ------------------------------------------------------------ date picker
   // FAB starts bootstrap-datepicker in English, and with forceParse, which re-writes the
   // field from the picker's own (empty) date when it closes: a date pasted or filled in

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 
 import pypdfium2
 import sqlalchemy as sa
@@ -277,6 +278,18 @@ def test_a_practitioner_gets_a_certificate_verified_by_its_own_qr_code(live_serv
     [code] = zxingcpp.read_barcodes(page)
     url = code.text
     assert url.startswith(live_server.url + "/verify/"), url  # the address it was served on
+
+    # -- the enterprise prints its practitioners' certificates in one zip (批量打印): the
+    #    very document the practitioner printed, under a Chinese name
+    clerk.open("/enterpriseregistrationview/list/")
+    clerk.page.check(f"input.action_check[value='{registration.id}']")
+    clerk.page.click(".well .btn-group button.dropdown-toggle")
+    clerk.shot("certificates-to-print")
+    with clerk.page.expect_download() as zipped:
+        clerk.page.click("a.batch_print_menu_item")
+    archive = zipfile.ZipFile(zipped.value.path())
+    assert archive.namelist() == [f"{NAME} 电子注册证书-{registration.number}-第1版.pdf"]
+    assert archive.read(archive.namelist()[0]) == pdf
 
     # -- anyone scanning the QR code sees the live record, masked
     public.page.goto(url)

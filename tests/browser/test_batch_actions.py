@@ -1,0 +1,145 @@
+"""Batch actions in the browser (issue 16, point 2), through the real server: the reviewer
+ticks rows and runs 批量受理 (one row was handled by someone else meanwhile), the approver
+runs 批量不予注册 on its reason page (one row refused by separation of duties) and
+批量准予注册, and the enterprise downloads its practitioners' certificates as one zip, which
+is read back here. The action menu, the reason page and the result page are kept at
+1280 px and at 390 px."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from app.certificates.batch_print import NOTE_NAME
+from app.enums import ApplicationState as S
+from app.extensions import db
+from app.models import Application, Decision, Registration
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.people import PASSWORD
+from tests.workflow_support import enterprise_of, make_applicant, put_application, with_real_images
+
+
+def _arrange(app, prefix: str, states) -> list[int]:
+    ent = enterprise_of("ent_a", app)
+    return [put_application(with_real_images(make_applicant(app, f"{prefix}{n}", ent)), ent, s)
+            for n, s in enumerate(states)]
+
+
+def _state(pk: int) -> S:
+    db.session.expire_all()
+    return db.session.get(Application, pk).state
+
+
+def _at_both_widths(actor, step: str, before_shot=None) -> str:
+    """A screenshot at 1280 px and at 390 px (the page checked each time)."""
+    text = ""
+    for size, suffix in ((DESKTOP, "1280"), (PHONE, "390")):
+        actor.page.set_viewport_size(size)
+        if before_shot:
+            before_shot()
+        text = actor.shot(f"{step}-{suffix}")
+    actor.page.set_viewport_size(DESKTOP)
+    return text
+
+
+def _tick(actor, ids) -> None:
+    for pk in ids:
+        actor.page.check(f"input.action_check[value='{pk}']")
+
+
+def _open_menu(actor):
+    menu = actor.page.locator(".well .btn-group button.dropdown-toggle").first
+    if not actor.page.locator(".well .btn-group.open").count():
+        menu.click()
+
+
+def _choose(actor, action: str):
+    _open_menu(actor)
+    with actor.page.expect_navigation():
+        actor.page.click(f"a.{action}_menu_item")
+
+
+def _outcomes(actor) -> dict[int, bool]:
+    actor.page.wait_for_selector("table.batch-outcomes")
+    rows = actor.page.locator("table.batch-outcomes tr[data-id]")
+    return {int(rows.nth(i).get_attribute("data-id")): rows.nth(i).get_attribute("data-done") == "1"
+            for i in range(rows.count())}
+
+
+def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors):
+    app = live_server.app
+    accept = _arrange(app, "ba", [S.pending_acceptance] * 3)
+    decide = _arrange(app, "bd", [S.pending_decision] * 4)
+    approver_user = app.appbuilder.sm.find_user(username="approver")
+    db.session.add(Decision(application_id=decide[1], transition="pass_review",
+                            from_state=S.under_review, to_state=S.pending_decision,
+                            actor_id=approver_user.id, actor_role="审查人员"))
+    db.session.commit()
+
+    # -- the reviewer ticks three rows; one is accepted elsewhere before the action runs
+    reviewer = actors("reviewer").login("reviewer", PASSWORD)
+    reviewer.open("/acceptancequeueview/list/")
+    _open_menu(reviewer)
+    reviewer.page.click("a.batch_accept_menu_item")  # nothing ticked yet: told so, in Chinese
+    assert reviewer.page.locator("#modal-alert .modal-text").inner_text() == "请先勾选至少一行。"
+    reviewer.page.click("#modal-alert button")
+    reviewer.page.locator("#modal-alert").wait_for(state="hidden")
+    _tick(reviewer, accept)
+    menu = _at_both_widths(reviewer, "batch-menu", lambda: _open_menu(reviewer))
+    assert "批量受理" in menu and "批量准予注册" not in menu
+    db.session.execute(sa.update(Application).where(Application.id == accept[2])
+                       .values(state=S.under_review))  # another reviewer, meanwhile
+    db.session.commit()
+    _choose(reviewer, "batch_accept")
+    result = _at_both_widths(reviewer, "batch-accept-result")
+    assert _outcomes(reviewer) == {accept[0]: True, accept[1]: True, accept[2]: False}
+    assert "已完成" in result and "该申请已被办理" in result
+    assert [_state(pk) for pk in accept] == [S.under_review] * 3
+
+    # -- the approver refuses two with one reason; one of them it reviewed itself
+    approver = actors("approver").login("approver", PASSWORD)
+    approver.open("/decisionqueueview/list/")
+    _tick(approver, decide[:2])
+    _choose(approver, "batch_refuse")
+    approver.type("#batch-reason", "业绩证明材料不符合注册条件")
+    reason_page = _at_both_widths(approver, "batch-refuse-reason")
+    assert "批量不予注册" in reason_page and "已勾选以下2件申请" in reason_page
+    with approver.page.expect_navigation():
+        approver.page.click("form.batch-form button[type=submit]")
+    refused = _at_both_widths(approver, "batch-refuse-result")
+    assert _outcomes(approver) == {decide[0]: True, decide[1]: False}
+    assert "审查与决定相分离" in refused
+    assert _state(decide[0]) == S.refused and _state(decide[1]) == S.pending_decision
+
+    # -- and approves the other two
+    approver.open("/decisionqueueview/list/")
+    _tick(approver, decide[2:])
+    _choose(approver, "batch_approve")
+    approver.shot("batch-approve-result")
+    assert _outcomes(approver) == {decide[2]: True, decide[3]: True}
+    assert [_state(pk) for pk in decide[2:]] == [S.approved] * 2
+
+    # -- the enterprise downloads the new registrations' certificates, and an expired one
+    db.session.expire_all()
+    new = [db.session.get(Application, pk).registration_id for pk in decide[2:]]
+    expired = db.session.scalar(sa.select(Registration).where(Registration.number.like("%TESTa")))
+    clerk = actors("enterprise").login("ent_a", PASSWORD)
+    clerk.open("/enterpriseregistrationview/list/")
+    _tick(clerk, [*new, expired.id])
+    clerk.shot("batch-print-ticked")
+    _open_menu(clerk)
+    with clerk.page.expect_download() as download_info:
+        clerk.page.click("a.batch_print_menu_item")
+    download = download_info.value
+    assert download.suggested_filename.startswith("电子证书")
+    assert download.suggested_filename.endswith("（2份）.zip")
+    archive = zipfile.ZipFile(download.path())
+    pdfs = [n for n in archive.namelist() if n.endswith(".pdf")]
+    numbers = {db.session.get(Registration, pk).number for pk in new}
+    assert len(pdfs) == 2 and all(any(number in name for name in pdfs) for number in numbers)
+    for name in pdfs:
+        text = PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text()
+        assert name.split(" ", 1)[0] in text  # the holder's name, in the file name and on it
+    assert expired.number in archive.read(NOTE_NAME).decode("utf-8")
