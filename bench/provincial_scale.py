@@ -90,6 +90,7 @@ def load(args) -> None:
 
     conn = connect(args.db)
     load_bulk(conn, args.practitioners, args.enterprises, args.applications, province_today())
+    conn.commit()  # also ends the read-only transaction of a --keep run that adds nothing
     conn.autocommit = True
     with conn.cursor() as cur:
         analysed = time.perf_counter()
@@ -112,7 +113,8 @@ def load(args) -> None:
 def measure(args) -> None:
     from bench.province_measure import run
 
-    run(args.db, bench_env(args.db), rounds=args.rounds, approvals=args.approvals)
+    run(args.db, bench_env(args.db), rounds=args.rounds, approvals=args.approvals,
+        budget=args.budget)
 
 
 def check(args) -> None:
@@ -131,7 +133,10 @@ def main() -> None:
     loading.add_argument("--enterprises", type=int, default=40_000)
     loading.add_argument("--applications", type=int, default=1_000_000)
     measuring = sub.add_parser("measure", help="time the pages, approve and certificates")
-    measuring.add_argument("--rounds", type=int, default=5, help="timed requests per page")
+    measuring.add_argument("--rounds", type=int, default=9, help="timed requests per page, "
+                           "at most")
+    measuring.add_argument("--budget", type=float, default=180, help="seconds for the pages: "
+                           "no new round after that (at least 3 rounds)")
     measuring.add_argument("--approvals", type=int, default=60)
     checking = sub.add_parser("check", help="show pages of every state and type, approve "
                               "of every type (approves a few)")
