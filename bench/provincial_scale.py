@@ -110,17 +110,26 @@ def load(args) -> None:
           f"{load_average()}; at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
+def staff_env(database: str) -> dict:
+    """bench_env, with the demo accounts' passwords known in this checkout's instance folder:
+    `flask demo accounts` keeps them when the file is there and sets new ones otherwise (a
+    measure run from another checkout, e.g. after a merge)."""
+    env = bench_env(database)
+    flask(env, "demo", "accounts")
+    return env
+
+
 def measure(args) -> None:
     from bench.province_measure import run
 
-    run(args.db, bench_env(args.db), rounds=args.rounds, approvals=args.approvals,
+    run(args.db, staff_env(args.db), rounds=args.rounds, approvals=args.approvals,
         budget=args.budget)
 
 
 def check(args) -> None:
     from bench.province_measure import check
 
-    check(args.db, bench_env(args.db))
+    check(args.db, staff_env(args.db))
 
 
 def main() -> None:
