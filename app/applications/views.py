@@ -359,6 +359,8 @@ class ApplicationAdminView(LookupViews, ApplicationDetailMixin, BatchTransitions
     datamodel = RegistryInterface(Application)
     base_permissions = READ
     base_filters = [["state", FilterNotEqual, ApplicationState.draft]]  # not submitted: private
+    # Newest first; without an order, pages of LIMIT/OFFSET could repeat or skip rows.
+    base_order = ("id", "desc")
     list_title = _l("All applications")
     list_columns = ["id", "practitioner", "app_type", "qualification", "city", "state",
                     "submitted_at", "deadline"]
