@@ -115,6 +115,7 @@ def staff_env(database: str) -> dict:
     `flask demo accounts` keeps them when the file is there and sets new ones otherwise (a
     measure run from another checkout, e.g. after a merge)."""
     env = bench_env(database)
+    flask(env, "db", "upgrade")  # a checkout with newer migrations (its indexes) measures them
     flask(env, "demo", "accounts")
     return env
 
