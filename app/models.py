@@ -53,6 +53,7 @@ _open_states = ", ".join(f"'{s.name}'" for s in OPEN_APPLICATION_STATES)
 OPEN_APPLICATION_WHERE = text(f"state IN ({_open_states})")
 VALID_REGISTRATION_WHERE = text("status = 'valid'")
 CURRENT_EMPLOYMENT_WHERE = text("end_date IS NULL")
+SUBMITTED_WHERE = text("state <> 'draft'")
 
 
 def _now() -> dt.datetime:
@@ -294,6 +295,10 @@ class Application(Model):
         # The queues: one state, due first (FAB adds the key as the last sort column), so
         # a page at any depth is read from the index in order.
         Index("ix_application_state_deadline", "state", "deadline", "id"),
+        # 全部申请: every submitted application, newest first; the keys of a deep page are
+        # read from this index alone (the primary key would fetch each row for its state).
+        Index("ix_application_submitted_id", "id", sqlite_where=SUBMITTED_WHERE,
+              postgresql_where=SUBMITTED_WHERE),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # The lists filter by type and qualification, and sort by deadline.

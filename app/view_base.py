@@ -196,8 +196,29 @@ class RowsWithRelations:
             rows = self.apply_all(self.session.query(self.obj), filters, order_column,
                                   order_direction).all()
             return len(rows), rows
+        if page_size and not select_columns:
+            return self._page_by_keys(filters, order_column, order_direction, page, page_size)
         return super().query(filters, order_column, order_direction, page, page_size,
                              select_columns, outer_default_load)
+
+    def _page_by_keys(self, filters, order_column, order_direction, page, page_size):
+        """A page in two steps: the keys of its rows (filtered, ordered and cut by the
+        indexes alone), then those rows with their relations. Joined in one query, a deep
+        page joined and sorted every row before it: at 100,000 applications in a queue,
+        OFFSET 50,000 took 230 ms that way against 10 ms for the keys (the README's
+        provincial scale benchmark)."""
+        query = self.session.query(self.obj)
+        count = self.query_count(query, filters)
+        keys_query = self._apply_inner_all(query, filters, order_column, order_direction,
+                                           page, page_size, aliases_mapping={})
+        keys = [key for (key,) in keys_query.with_entities(self.get_pk())]
+        if not keys:
+            return count, []
+        pk_name = self.get_pk_name()
+        rows = self.session.query(self.obj).filter(self.get_pk().in_(keys)).options(
+            *(self._loader(name) for name in sorted(self.list_relations)))
+        by_key = {getattr(row, pk_name): row for row in rows}
+        return count, [by_key[key] for key in keys if key in by_key]
 
     def _loader(self, name: str):
         relation = getattr(self.obj, name)

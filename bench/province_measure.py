@@ -6,8 +6,8 @@ provincial-scale database, through a real gunicorn worker.
   neither requests nor httpx is pinned) through the login form, its CSRF token and the
   two-factor code step, as a browser does.
 - Each list page is fetched `rounds` times; right after each fetch the raw SQL of the same
-  page (its 25 rows with the columns shown, joined to the person and the qualification, and
-  its count) runs once with psycopg2, so both see the same machine load.
+  page (its 25 keys from the indexes, then those rows with the columns shown, joined to the
+  person and the qualification, and its count) runs once with psycopg2, so both see the same machine load.
 - Statements per page: pg_stat_statements is not loaded by this server (it needs
   shared_preload_libraries and a restart of a PostgreSQL shared with others), so each page
   is requested once more in-process, through Flask's test client signed in as the same
@@ -50,11 +50,17 @@ VIEWS = [
      "a.state <> 'draft'", "a.id DESC", "reviewer"),
 ]
 STAFF = ("reviewer", "approver")
+# The best plain SQL of a page: its keys from the indexes first, then those rows joined to
+# the person and the qualification (joined before the OFFSET, a deep page sorts every row
+# before it: 230 ms instead of 10 at OFFSET 50,000 of a queue).
 ROW_SQL = """SELECT a.id, p.real_name, a.app_type, q.name, a.city, a.state, a.submitted_at,
                     a.deadline
-             FROM application a JOIN practitioner p ON p.id = a.practitioner_id
+             FROM (SELECT a.id FROM application a WHERE {where} ORDER BY {order}
+                   LIMIT %s OFFSET %s) page
+             JOIN application a ON a.id = page.id
+             JOIN practitioner p ON p.id = a.practitioner_id
              JOIN qualification_type q ON q.id = a.qualification_id
-             WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"""
+             ORDER BY {order}"""
 COUNT_SQL = "SELECT count(*) FROM application a WHERE {where}"
 
 
