@@ -7,7 +7,10 @@ provincial-scale database, through a real gunicorn worker.
   two-factor code step, as a browser does.
 - Each list page is fetched `rounds` times; right after each fetch the raw SQL of the same
   page (its 25 keys from the indexes, then those rows with the columns shown, joined to the
-  person and the qualification, and its count) runs once with psycopg2, so both see the same machine load.
+  person and the qualification, and its count) runs once with psycopg2, and then the same
+  page of a plain Flask-AppBuilder app on the same models (bench/plain_fab_app.py, its own
+  gunicorn worker, its own user signed in through FAB's login form), so all three see the
+  same machine load.
 - Statements per page: pg_stat_statements is not loaded by this server (it needs
   shared_preload_libraries and a restart of a PostgreSQL shared with others), so each page
   is requested once more in-process, through Flask's test client signed in as the same
@@ -30,6 +33,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
+
+from bench import plain_fab_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZE = 25  # app/view_base.py BaseView.page_size
@@ -71,17 +76,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict):
+def gunicorn(env: dict, target: str = "app:create_app()", log_name: str = "gunicorn.log"):
     """One sync worker on a free port; stopped (by its own pid) afterwards."""
     import urllib.request
 
     port = _free_port()
-    log = open(Path(env["INSTANCE_DIR"]) / "gunicorn.log", "w")
+    log = open(Path(env["INSTANCE_DIR"]) / log_name, "w")
     server = subprocess.Popen(
         # python -m: the script's first line may name another checkout's interpreter.
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "gunicorn", "-w", "1",
          "-b", f"127.0.0.1:{port}",
-         "--timeout", "300", "app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
+         "--timeout", "300", target], cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -155,17 +160,30 @@ def _pages(conn) -> list[dict]:
                 pages.append({"label": f"{label} {name}", "where": where, "order": order,
                               "who": who,
                               "url": route + "?" + urlencode({f"page_{view}": page}),
+                              "plain": plain_fab_app.list_url(view, page),
                               "offset": page * PAGE_SIZE, "rows": total})
         where = f"a.state = 'pending_acceptance' AND a.city = '{CITY}'"
         cur.execute(COUNT_SQL.format(where=where))
         total = cur.fetchone()[0]
+        filters = urlencode({"_flt_0_state": "pending_acceptance",
+                             f"_flt_{CITY_EQUAL}_city": CITY})
         pages.append({"label": f"全部申请 待受理+{CITY}", "where": where, "order": "a.id DESC",
-                      "who": "reviewer",
-                      "url": "/applicationadminview/list/?" + urlencode(
-                          {"_flt_0_state": "pending_acceptance",
-                           f"_flt_{CITY_EQUAL}_city": CITY}),
+                      "who": "reviewer", "url": "/applicationadminview/list/?" + filters,
+                      "plain": plain_fab_app.list_url("ApplicationAdminView", query=filters),
                       "offset": 0, "rows": total})
     return pages
+
+
+def plain_login(base: str):
+    """The plain FAB app's user, through FAB's own login form (bench/plain_fab_app.py)."""
+    from tests.logins import LiveSession, csrf_token_of
+
+    session = LiveSession(base)
+    status, url, _ = session.post("/login/", follow=False, form={
+        "username": plain_fab_app.USERNAME, "password": plain_fab_app.PASSWORD,
+        "csrf_token": csrf_token_of(session.get("/login/")[2])})
+    assert status == 302 and "/login" not in url, (status, url)
+    return session
 
 
 def _raw(conn, page: dict) -> float:
@@ -186,24 +204,35 @@ RECORD_COUNT = re.compile(r"(?:Record Count|记录数)\D{0,20}([\d,]+)")
 MIN_ROUNDS = 3
 
 
+def _fetch(session, url: str, rows: int) -> tuple[float, str]:
+    started = time.perf_counter()
+    status, _url, body = session.get(url)
+    elapsed = time.perf_counter() - started
+    assert status == 200, (url, status)
+    found = RECORD_COUNT.search(body)
+    shown = found.group(1).replace(",", "") if found else "?"
+    # The raw SQL's count is the page's own: they all measure the same rows.
+    assert shown == str(rows), (url, shown, rows)
+    return elapsed, body
+
+
 def time_pages(sessions: dict, conn, pages: list[dict], rounds: int, budget: float) -> int:
     """Up to `rounds` rounds over every page, fewer (at least MIN_ROUNDS) once `budget`
-    seconds are spent, so that slow pages keep the run bounded; returns the rounds done."""
+    seconds are spent, so that slow pages keep the run bounded; returns the rounds done.
+    Each app page is followed by its raw SQL and, where there is one, by the same page of
+    the plain FAB app (sessions["plain"])."""
     for page in pages:
-        page.update(app=[], sql=[], html=0)
+        page.update(app=[], sql=[], plain_times=[], html=0)
     begun = time.perf_counter()
     for done in range(1, rounds + 1):
         for page in pages:
-            started = time.perf_counter()
-            status, _url, body = sessions[page["who"]].get(page["url"])
-            page["app"].append(time.perf_counter() - started)
-            assert status == 200, (page["url"], status)
+            elapsed, body = _fetch(sessions[page["who"]], page["url"], page["rows"])
+            page["app"].append(elapsed)
             page["html"] = len(body.encode())
-            found = RECORD_COUNT.search(body)
-            shown = found.group(1).replace(",", "") if found else "?"
-            # The raw SQL's count is the page's own: the two measure the same rows.
-            assert shown == str(page["rows"]), (page["url"], shown, page["rows"])
             page["sql"].append(_raw(conn, page))
+            if page.get("plain"):
+                page["plain_times"].append(
+                    _fetch(sessions["plain"], page["plain"], page["rows"])[0])
         if done >= MIN_ROUNDS and time.perf_counter() - begun > budget:
             break
     return done
@@ -340,10 +369,14 @@ def run(database: str, env: dict, rounds: int, approvals: int, budget: float) ->
     app = create_app({"WTF_CSRF_ENABLED": False})  # the in-process statement count's client
     pages = _pages(conn)
     known = credentials(app, env)
-    with gunicorn(env) as base:
+    plain_fab_app.ensure_bench_user(plain_fab_app.create_app())
+    with (gunicorn(env) as base,
+          gunicorn(env, "bench.plain_fab_app:create_app()", "gunicorn-plain.log") as plain):
         signed_in = {name: http_login(base, conn, known, name) for name in STAFF}
         sessions = {name: session for name, (session, _token) in signed_in.items()}
+        sessions["plain"] = plain_login(plain)
         sessions["reviewer"].get(pages[0]["url"])  # the worker's first request loads templates
+        sessions["plain"].get(pages[0]["plain"])
         rounds = time_pages(sessions, conn, pages, rounds, budget)
         approve = time_approve(*signed_in["approver"], conn, approvals)
     count_statements(app, known, conn, pages)
@@ -351,17 +384,21 @@ def run(database: str, env: dict, rounds: int, approvals: int, budget: float) ->
     end_state = machine(conn)
     conn.close()
 
-    print(f"\nlist pages, {rounds} requests each through gunicorn, raw SQL interleaved "
-          f"(ms; ratio of medians):")
+    print(f"\nlist pages, {rounds} requests each through gunicorn, raw SQL and the plain FAB "
+          f"app (bench/plain_fab_app.py, its own worker) interleaved (ms; ratio of medians):")
     print("| page | rows | app median | app p90 | raw SQL median | raw SQL p90 | ratio "
-          "| HTML kB | statements |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| plain FAB median | app ÷ plain FAB | HTML kB | statements |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for page in pages:
         app_median, sql_median = statistics.median(page["app"]), statistics.median(page["sql"])
+        plain = "– | –"
+        if page["plain_times"]:
+            plain_median = statistics.median(page["plain_times"])
+            plain = f"{_ms(plain_median)} | {app_median / plain_median:,.2f}"
         print(f"| {page['label']} | {page['rows']:,} | {_ms(app_median)} | "
               f"{_ms(_percentile(page['app'], 0.9))} | {sql_median * 1000:,.1f} | "
               f"{_percentile(page['sql'], 0.9) * 1000:,.1f} | {app_median / sql_median:,.0f}× | "
-              f"{page['html'] / 1000:,.0f} | {page['statements']} |")
+              f"{plain} | {page['html'] / 1000:,.0f} | {page['statements']} |")
     print(f"\napprove through POST /api/v1/application/<id>/approve, {len(approve)} "
           f"applications: p50 {_ms(statistics.median(approve))} ms, "
           f"p90 {_ms(_percentile(approve, 0.9))} ms")
