@@ -10,6 +10,8 @@ confirmations are asked once for the batch, on a page listing the ticked applica
 result page lists each row's outcome."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.baseviews import expose
@@ -61,6 +63,18 @@ def ticked_ids() -> list[int]:
     """The ticked rows' ids, each once (app/accounts/request_checks.py has already answered
     404 to a rowid that is not a whole number)."""
     return [int(value) for value in dict.fromkeys(request.form.getlist("rowid"))]
+
+
+def list_as_left(list_url: str) -> str:
+    """The list as the user left it, with its search, order and page: read from the page the
+    action was posted from (the list itself, or the batch's form, which carries it on), so
+    that 返回列表 and 取消 do not drop a filter. Only the query is taken, on the list's own
+    path, so it can never lead elsewhere."""
+    for seen in (request.form.get("batch_back", ""), request.referrer or ""):
+        parts = urlsplit(seen)
+        if parts.path == list_url:
+            return f"{list_url}?{parts.query}" if parts.query else list_url
+    return list_url
 
 
 def too_many_or_none(ids, back: str):
@@ -117,7 +131,7 @@ class BatchTransitions:
     def _run_batch(self, name: str):
         """The rows are handed to fire() by id, not looked up through this list: a row that
         has left the list meanwhile (another reviewer acted) is reported, not a 404."""
-        back = url_for(f"{self.endpoint}.list")
+        back = list_as_left(url_for(f"{self.endpoint}.list"))
         ids = ticked_ids()
         transition = BY_NAME[name.removeprefix(PREFIX)]
         if name not in self.actions or not current_app.appbuilder.sm.has_access(
@@ -129,24 +143,24 @@ class BatchTransitions:
         rows, returnable = describe(ids, transition)
         needs_form = transition.reason or transition.items or transition.requires
         if needs_form and request.form.get("batch_step") != "fire":
-            return self._form(transition, ids, rows, returnable, errors={})
+            return self._form(transition, ids, rows, returnable, errors={}, back=back)
         outcomes = fire_each(ids, transition, rows)
         if not any(o["done"] for o in outcomes) and needs_form:
             errors = form_errors(outcomes)
             if errors:  # the batch's reason or confirmations were wanting: ask again
-                return self._form(transition, ids, rows, returnable, errors=errors)
+                return self._form(transition, ids, rows, returnable, errors=errors, back=back)
         return self.render_template(
             self.batch_result_template, title=batch_label(transition), outcomes=outcomes,
             done=sum(o["done"] for o in outcomes), back=back,
             link=lambda pk: url_for(f"{self.after_action_view}.show", pk=pk),
             id_label=gettext("Application No."), name_label=gettext("Applicant"))
 
-    def _form(self, transition: Transition, ids, rows, returnable, errors):
+    def _form(self, transition: Transition, ids, rows, returnable, errors, back: str):
         return self.render_template(
             self.batch_form_template, title=batch_label(transition), transition=transition,
             action_name=PREFIX + transition.name, ids=ids, rows=rows, errors=errors,
             checks=ENTERPRISE_CHECKS, returnable=returnable if transition.items else [],
-            item_label=label, typed=request.form, back=url_for(f"{self.endpoint}.list"),
+            item_label=label, typed=request.form, back=back,
             post_url=url_for(f"{self.endpoint}.action_post"))
 
     def _refuse(self, transition: Transition, ids, back: str):

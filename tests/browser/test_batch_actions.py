@@ -143,3 +143,30 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
         text = PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text()
         assert name.split(" ", 1)[0] in text  # the holder's name, in the file name and on it
     assert expired.number in archive.read(NOTE_NAME).decode("utf-8")
+
+
+def test_back_to_the_list_keeps_its_search(live_server, actors):
+    """A reviewer who searched the queue (here: one enterprise, sorted) and runs a batch comes
+    back, by 取消 on the reason page or by 返回列表 on the result page, to the same search."""
+    app = live_server.app
+    ent_a, ent_b = enterprise_of("ent_a", app), enterprise_of("ent_b", app)
+    in_a = [put_application(make_applicant(app, f"bk{n}", ent_a), ent_a, S.pending_acceptance)
+            for n in range(2)]
+    put_application(make_applicant(app, "bk_other", ent_b), ent_b, S.pending_acceptance)
+    search = (f"?_flt_0_enterprise={ent_a.id}"
+              "&_oc_AcceptanceQueueView=id&_od_AcceptanceQueueView=desc")
+    reviewer = actors("reviewer-back").login("reviewer", PASSWORD)
+    reviewer.open("/acceptancequeueview/list/" + search)
+    _tick(reviewer, in_a[:1])
+    _choose(reviewer, "batch_review_return")  # a reason page first
+    with reviewer.page.expect_navigation():
+        reviewer.page.click("form.batch-form a.btn-default")  # 取消
+    assert reviewer.page.url.endswith("/acceptancequeueview/list/" + search)
+    _tick(reviewer, in_a[:1])
+    _choose(reviewer, "batch_accept")
+    assert _outcomes(reviewer) == {in_a[0]: True}
+    with reviewer.page.expect_navigation():
+        reviewer.page.click("a:has-text('返回列表')")
+    assert reviewer.page.url.endswith("/acceptancequeueview/list/" + search)
+    text = reviewer.shot("back-to-the-searched-list")
+    assert "记录数目: 1" in " ".join(text.split())  # ent_a's other row, not ent_b's
