@@ -59,6 +59,19 @@ def batch_label(transition: Transition) -> str:
     return gettext("Batch: %(action)s", action=gettext(transition.label))
 
 
+def asks_a_form(transition: Transition) -> bool:
+    """A reason, items or confirmations are asked for on the batch's own page."""
+    return bool(transition.reason or transition.items or transition.requires)
+
+
+def batch_confirmation(transition: Transition) -> str:
+    """Asked in FAB's dialog before a batch that has no page of its own runs (批量准予注册
+    issues registrations at one click otherwise)."""
+    return gettext("Carry out “%(action)s” on every ticked application? Each one is still "
+                   "checked on its own, and the next page lists what was done.",
+                   action=batch_label(transition))
+
+
 def ticked_ids() -> list[int]:
     """The ticked rows' ids, each once (app/accounts/request_checks.py has already answered
     404 to a rowid that is not a whole number)."""
@@ -109,8 +122,10 @@ class BatchTransitions:
         super().__init__(**kwargs)
         for transition in batch_transitions(self):
             name = PREFIX + transition.name
+            confirmation = None if asks_a_form(transition) else LazyString(
+                batch_confirmation, transition)
             self.actions[name] = ActionItem(
-                name, LazyString(batch_label, transition), None,
+                name, LazyString(batch_label, transition), confirmation,
                 ICONS.get(transition.style, "fa-share"), True, False, func=self._batch_func(name))
             self.base_permissions.append(name)
 
@@ -141,7 +156,7 @@ class BatchTransitions:
         if stop is not None:
             return stop
         rows, returnable = describe(ids, transition)
-        needs_form = transition.reason or transition.items or transition.requires
+        needs_form = asks_a_form(transition)
         if needs_form and request.form.get("batch_step") != "fire":
             return self._form(transition, ids, rows, returnable, errors={}, back=back)
         outcomes = fire_each(ids, transition, rows)

@@ -56,9 +56,16 @@ def _open_menu(actor):
 
 
 def _choose(actor, action: str):
+    """The action from the menu; one without a page of its own (批量受理, 批量准予注册)
+    asks first in the confirmation dialog, which is answered 确定."""
     _open_menu(actor)
     with actor.page.expect_navigation():
         actor.page.click(f"a.{action}_menu_item")
+        dialog = actor.page.locator("#modal-confirm")
+        if action in ("batch_accept", "batch_approve"):
+            dialog.wait_for(state="visible")
+            assert "确定对已勾选的每件申请执行" in dialog.inner_text()
+            actor.page.click("#modal-confirm-ok")
 
 
 def _outcomes(actor) -> dict[int, bool]:
@@ -102,6 +109,15 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
     approver = actors("approver").login("approver", PASSWORD)
     approver.open("/decisionqueueview/list/")
     _tick(approver, decide[:2])
+    _open_menu(approver)  # a one-click approval asks first; 取消 leaves every row as it was
+    approver.page.click("a.batch_approve_menu_item")
+    approver.page.locator("#modal-confirm.in").wait_for(state="visible")
+    approver.page.wait_for_timeout(400)  # the dialog's fade-in, for the screenshot
+    confirm = approver.shot("batch-approve-confirm")
+    assert "确定对已勾选的每件申请执行“批量准予注册”吗" in confirm
+    approver.page.click("#modal-confirm button[data-dismiss=modal]")
+    approver.page.locator("#modal-confirm").wait_for(state="hidden")
+    assert _state(decide[0]) == S.pending_decision
     _choose(approver, "batch_refuse")
     approver.type("#batch-reason", "业绩证明材料不符合注册条件")
     reason_page = _at_both_widths(approver, "batch-refuse-reason")
