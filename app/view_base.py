@@ -120,8 +120,16 @@ def _is_key(value) -> bool:
         return False
 
 
+def _left_empty(value) -> bool:
+    """Nothing chosen in the filter's box (搜索 pressed before choosing, or after clearing):
+    no restriction, as the empty box reads, rather than an empty list."""
+    return value is None or str(value).strip() == ""
+
+
 class RelationFilterEqual(fab_filters.FilterRelationOneToManyEqual):
     def apply(self, query, value):
+        if _left_empty(value):
+            return query
         return super().apply(query, value) if _is_key(value) else query.filter(false())
 
 

@@ -10,6 +10,8 @@ confirmations are asked once for the batch, on a page listing the ticked applica
 result page lists each row's outcome."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.baseviews import expose
@@ -57,10 +59,35 @@ def batch_label(transition: Transition) -> str:
     return gettext("Batch: %(action)s", action=gettext(transition.label))
 
 
+def asks_a_form(transition: Transition) -> bool:
+    """A reason, items or confirmations are asked for on the batch's own page."""
+    return bool(transition.reason or transition.items or transition.requires)
+
+
+def batch_confirmation(transition: Transition) -> str:
+    """Asked in FAB's dialog before a batch that has no page of its own runs (批量准予注册
+    issues registrations at one click otherwise)."""
+    return gettext("Carry out “%(action)s” on every ticked application? Each one is still "
+                   "checked on its own, and the next page lists what was done.",
+                   action=batch_label(transition))
+
+
 def ticked_ids() -> list[int]:
     """The ticked rows' ids, each once (app/accounts/request_checks.py has already answered
     404 to a rowid that is not a whole number)."""
     return [int(value) for value in dict.fromkeys(request.form.getlist("rowid"))]
+
+
+def list_as_left(list_url: str) -> str:
+    """The list as the user left it, with its search, order and page: read from the page the
+    action was posted from (the list itself, or the batch's form, which carries it on), so
+    that 返回列表 and 取消 do not drop a filter. Only the query is taken, on the list's own
+    path, so it can never lead elsewhere."""
+    for seen in (request.form.get("batch_back", ""), request.referrer or ""):
+        parts = urlsplit(seen)
+        if parts.path == list_url:
+            return f"{list_url}?{parts.query}" if parts.query else list_url
+    return list_url
 
 
 def too_many_or_none(ids, back: str):
@@ -95,8 +122,10 @@ class BatchTransitions:
         super().__init__(**kwargs)
         for transition in batch_transitions(self):
             name = PREFIX + transition.name
+            confirmation = None if asks_a_form(transition) else LazyString(
+                batch_confirmation, transition)
             self.actions[name] = ActionItem(
-                name, LazyString(batch_label, transition), None,
+                name, LazyString(batch_label, transition), confirmation,
                 ICONS.get(transition.style, "fa-share"), True, False, func=self._batch_func(name))
             self.base_permissions.append(name)
 
@@ -117,7 +146,7 @@ class BatchTransitions:
     def _run_batch(self, name: str):
         """The rows are handed to fire() by id, not looked up through this list: a row that
         has left the list meanwhile (another reviewer acted) is reported, not a 404."""
-        back = url_for(f"{self.endpoint}.list")
+        back = list_as_left(url_for(f"{self.endpoint}.list"))
         ids = ticked_ids()
         transition = BY_NAME[name.removeprefix(PREFIX)]
         if name not in self.actions or not current_app.appbuilder.sm.has_access(
@@ -127,26 +156,26 @@ class BatchTransitions:
         if stop is not None:
             return stop
         rows, returnable = describe(ids, transition)
-        needs_form = transition.reason or transition.items or transition.requires
+        needs_form = asks_a_form(transition)
         if needs_form and request.form.get("batch_step") != "fire":
-            return self._form(transition, ids, rows, returnable, errors={})
+            return self._form(transition, ids, rows, returnable, errors={}, back=back)
         outcomes = fire_each(ids, transition, rows)
         if not any(o["done"] for o in outcomes) and needs_form:
             errors = form_errors(outcomes)
             if errors:  # the batch's reason or confirmations were wanting: ask again
-                return self._form(transition, ids, rows, returnable, errors=errors)
+                return self._form(transition, ids, rows, returnable, errors=errors, back=back)
         return self.render_template(
             self.batch_result_template, title=batch_label(transition), outcomes=outcomes,
             done=sum(o["done"] for o in outcomes), back=back,
             link=lambda pk: url_for(f"{self.after_action_view}.show", pk=pk),
             id_label=gettext("Application No."), name_label=gettext("Applicant"))
 
-    def _form(self, transition: Transition, ids, rows, returnable, errors):
+    def _form(self, transition: Transition, ids, rows, returnable, errors, back: str):
         return self.render_template(
             self.batch_form_template, title=batch_label(transition), transition=transition,
             action_name=PREFIX + transition.name, ids=ids, rows=rows, errors=errors,
             checks=ENTERPRISE_CHECKS, returnable=returnable if transition.items else [],
-            item_label=label, typed=request.form, back=url_for(f"{self.endpoint}.list"),
+            item_label=label, typed=request.form, back=back,
             post_url=url_for(f"{self.endpoint}.action_post"))
 
     def _refuse(self, transition: Transition, ids, back: str):

@@ -14,7 +14,7 @@ from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.baseviews import expose
 from flask_babel import LazyString, gettext
 
-from ..applications.batch_actions import own_actions_only, ticked_ids, too_many_or_none
+from ..applications.batch_actions import list_as_left, own_actions_only, ticked_ids, too_many_or_none
 from ..dates import province_today
 from ..downloads import attachment
 from ..labels import COLUMN_LABELS
@@ -55,7 +55,7 @@ class BatchPrint:
         return super().action_post()
 
     def _print_ticked(self, _target=None):
-        back = url_for(f"{self.endpoint}.list")
+        back = list_as_left(url_for(f"{self.endpoint}.list"))
         ids = ticked_ids()
         stop = too_many_or_none(ids, back)
         if stop is not None:

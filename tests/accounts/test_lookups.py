@@ -8,11 +8,12 @@ import re
 
 import sqlalchemy as sa
 
+from app.enums import ApplicationState as S
 from app.enums import EnterpriseStatus
 from app.extensions import db
 from app.models import Application, Enterprise
 from tests import bulk_rows, people
-from tests.workflow_support import enterprise_of, make_applicant, qualification
+from tests.workflow_support import enterprise_of, make_applicant, put_application, qualification
 
 REVIEWER_LOOKUP = "/applicationadminview/lookup/enterprise"
 EMPLOYER_LOOKUP = "/apply/initial/lookup/enterprise"
@@ -154,3 +155,20 @@ def test_the_role_screen_finds_accounts_by_typing(app, login, backend):
                                query_string={"q": "prac_"}).status_code != 200
     page = login("secadmin").get("/roles/list/").get_data(as_text=True)
     assert "registry-lookup" in page and "auditor" not in page.split('id="filter_form"')[1]
+
+
+def test_an_enterprise_filter_left_empty_restricts_nothing(app, login, backend):
+    """搜索 pressed before an enterprise is chosen in the filter (or after it was cleared)
+    sends an empty value: the list is the whole list, as the empty box says, not 没有找到记录."""
+    ent_a, ent_b = enterprise_of("ent_a", app), enterprise_of("ent_b", app)
+    for name, ent in (("e_a", ent_a), ("e_b", ent_b)):
+        put_application(make_applicant(app, name, ent), ent, S.pending_acceptance)
+    reviewer = login("reviewer")
+
+    def count(**query) -> int:
+        page = reviewer.get("/acceptancequeueview/list/", query_string=query)
+        return int(re.search(r"记录数目:</strong>\s*(\d+)", page.get_data(as_text=True))[1])
+
+    assert count() == 2 and count(_flt_0_enterprise=ent_a.id) == 1
+    assert count(_flt_0_enterprise="") == 2 and count(_flt_1_enterprise="") == 2
+    assert count(_flt_0_enterprise="abc") == 0  # a forged value still finds nothing

@@ -56,9 +56,16 @@ def _open_menu(actor):
 
 
 def _choose(actor, action: str):
+    """The action from the menu; one without a page of its own (批量受理, 批量准予注册)
+    asks first in the confirmation dialog, which is answered 确定."""
     _open_menu(actor)
     with actor.page.expect_navigation():
         actor.page.click(f"a.{action}_menu_item")
+        dialog = actor.page.locator("#modal-confirm")
+        if action in ("batch_accept", "batch_approve"):
+            dialog.wait_for(state="visible")
+            assert "确定对已勾选的每件申请执行" in dialog.inner_text()
+            actor.page.click("#modal-confirm-ok")
 
 
 def _outcomes(actor) -> dict[int, bool]:
@@ -102,6 +109,15 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
     approver = actors("approver").login("approver", PASSWORD)
     approver.open("/decisionqueueview/list/")
     _tick(approver, decide[:2])
+    _open_menu(approver)  # a one-click approval asks first; 取消 leaves every row as it was
+    approver.page.click("a.batch_approve_menu_item")
+    approver.page.locator("#modal-confirm.in").wait_for(state="visible")
+    approver.page.wait_for_timeout(400)  # the dialog's fade-in, for the screenshot
+    confirm = approver.shot("batch-approve-confirm")
+    assert "确定对已勾选的每件申请执行“批量准予注册”吗" in confirm
+    approver.page.click("#modal-confirm button[data-dismiss=modal]")
+    approver.page.locator("#modal-confirm").wait_for(state="hidden")
+    assert _state(decide[0]) == S.pending_decision
     _choose(approver, "batch_refuse")
     approver.type("#batch-reason", "业绩证明材料不符合注册条件")
     reason_page = _at_both_widths(approver, "batch-refuse-reason")
@@ -143,3 +159,30 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
         text = PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text()
         assert name.split(" ", 1)[0] in text  # the holder's name, in the file name and on it
     assert expired.number in archive.read(NOTE_NAME).decode("utf-8")
+
+
+def test_back_to_the_list_keeps_its_search(live_server, actors):
+    """A reviewer who searched the queue (here: one enterprise, sorted) and runs a batch comes
+    back, by 取消 on the reason page or by 返回列表 on the result page, to the same search."""
+    app = live_server.app
+    ent_a, ent_b = enterprise_of("ent_a", app), enterprise_of("ent_b", app)
+    in_a = [put_application(make_applicant(app, f"bk{n}", ent_a), ent_a, S.pending_acceptance)
+            for n in range(2)]
+    put_application(make_applicant(app, "bk_other", ent_b), ent_b, S.pending_acceptance)
+    search = (f"?_flt_0_enterprise={ent_a.id}"
+              "&_oc_AcceptanceQueueView=id&_od_AcceptanceQueueView=desc")
+    reviewer = actors("reviewer-back").login("reviewer", PASSWORD)
+    reviewer.open("/acceptancequeueview/list/" + search)
+    _tick(reviewer, in_a[:1])
+    _choose(reviewer, "batch_review_return")  # a reason page first
+    with reviewer.page.expect_navigation():
+        reviewer.page.click("form.batch-form a.btn-default")  # 取消
+    assert reviewer.page.url.endswith("/acceptancequeueview/list/" + search)
+    _tick(reviewer, in_a[:1])
+    _choose(reviewer, "batch_accept")
+    assert _outcomes(reviewer) == {in_a[0]: True}
+    with reviewer.page.expect_navigation():
+        reviewer.page.click("a:has-text('返回列表')")
+    assert reviewer.page.url.endswith("/acceptancequeueview/list/" + search)
+    text = reviewer.shot("back-to-the-searched-list")
+    assert "记录数目: 1" in " ".join(text.split())  # ent_a's other row, not ent_b's

@@ -42,6 +42,12 @@ def test_a_reviewer_filters_by_typing_an_enterprise(live_server, actors):
         reviewer.page.locator("#accordion1 .accordion-toggle").click()  # 搜索
         reviewer.page.locator("#filter_form .dropdown-toggle").click()
         reviewer.page.locator("#filter_form a.filter[name=enterprise]").click()
+        reviewer.page.wait_for_timeout(500)  # the panel's opening animation
+        width = reviewer.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= reviewer.page.viewport_size["width"], "the filter widens the page"
+        operation = reviewer.page.locator("#filter_form select.filter-op + .select2").last
+        assert "是" in operation.inner_text()  # nothing there to clear it, to an empty box
+        assert not operation.locator(".select2-selection__clear").is_visible()
         choose(reviewer, "enterprise", "公司乙", ent_b.name)
         reviewer.page.locator("#filter_form [type=submit]").click()
         text = reviewer.shot("filtered-by-enterprise")

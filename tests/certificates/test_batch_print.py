@@ -97,3 +97,14 @@ def test_printing_is_bounded_and_not_offered_to_those_without_it(app, login):
     practitioner = login("prac_a")
     refused = _print(practitioner, "registrationadminview", [_registration_of("prac_b", app).id])
     assert refused.status_code == 302 and refused.mimetype != "application/zip"
+
+
+def test_the_page_of_nothing_printed_goes_back_to_the_list_as_it_was_searched(app, login):
+    client = login("approver")
+    searched = "/registrationadminview/list/?_flt_0_status=expired&page_RegistrationAdminView=1"
+    response = client.post("/registrationadminview/action_post", headers={
+        "Referer": "http://localhost" + searched}, data={
+        "action": "batch_print", "rowid": [str(_registration_of("prac_a", app).id)]})
+    back = re.search(r'<a href="([^"]+)" class="btn btn-default">返回列表', response.get_data(
+        as_text=True))[1]
+    assert back.replace("&amp;", "&") == searched
