@@ -90,15 +90,15 @@ def list_as_left(list_url: str) -> str:
     return list_url
 
 
-def too_many_or_none(ids, back: str):
-    """A redirect with the reason when the batch is empty or over MAX_BATCH, else None."""
+def too_many_or_none(ids, back: str, limit: int = MAX_BATCH):
+    """A redirect with the reason when the batch is empty or over its limit, else None."""
     count = len(ids)
     if count == 0:
         flash(gettext("Tick at least one row first."), "warning")
         return redirect(back)
-    if count > MAX_BATCH:
+    if count > limit:
         flash(gettext("At most %(max)s rows at a time: you ticked %(n)s. Nothing was done; "
-                      "tick fewer rows (or search to narrow the list).", max=MAX_BATCH, n=count),
+                      "tick fewer rows (or search to narrow the list).", max=limit, n=count),
               "warning")
         return redirect(back)
     return None

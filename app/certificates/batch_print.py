@@ -23,6 +23,10 @@ from .views import certificate_file_name, print_certificate
 
 ACTION = "batch_print"
 NOTE_NAME = "说明.txt"  # what was not printed, and why; read first
+# A certificate takes 80–120 ms to render and sign (README, provincial benchmark), up to
+# 300 ms on a loaded server: 50 stay within seconds, well inside a worker's timeout, where
+# the 200 of a batch transition could reach gunicorn's default 30 s.
+MAX_PRINT = 50
 
 
 def _action_text() -> str:
@@ -57,7 +61,7 @@ class BatchPrint:
     def _print_ticked(self, _target=None):
         back = list_as_left(url_for(f"{self.endpoint}.list"))
         ids = ticked_ids()
-        stop = too_many_or_none(ids, back)
+        stop = too_many_or_none(ids, back, MAX_PRINT)
         if stop is not None:
             return stop
         missing = gettext("The registration does not exist.")

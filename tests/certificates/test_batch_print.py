@@ -12,8 +12,7 @@ from urllib.parse import unquote
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.applications.batch_actions import MAX_BATCH
-from app.certificates.batch_print import NOTE_NAME
+from app.certificates.batch_print import MAX_PRINT, NOTE_NAME
 from app.certificates.signing import check
 from app.extensions import db
 from app.models import AuditLog, Certificate, Practitioner, Registration
@@ -88,10 +87,10 @@ def test_the_authority_prints_any_registration_and_none_printable_answers_a_page
 
 def test_printing_is_bounded_and_not_offered_to_those_without_it(app, login):
     client = login("ent_a")
-    response = _print(client, "enterpriseregistrationview", list(range(1, MAX_BATCH + 2)))
+    response = _print(client, "enterpriseregistrationview", list(range(1, MAX_PRINT + 2)))
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"您勾选了{MAX_BATCH + 1}行" in page
+    assert f"您勾选了{MAX_PRINT + 1}行" in page
     assert "batch_print_menu_item" in client.get("/enterpriseregistrationview/list/").get_data(
         as_text=True)
     practitioner = login("prac_a")
