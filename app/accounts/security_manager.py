@@ -339,8 +339,9 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
     # read in one query and kept for the rest of the request in flask.g, never longer: a
     # role edited by the security administrator applies from the next request on.
 
-    def _role_pairs(self, role_ids) -> frozenset[tuple[str, str]]:
-        key = tuple(sorted(role_ids))
+    def _pairs(self, key, condition) -> frozenset[tuple[str, str]]:
+        """The (permission, view) pairs of the roles that `condition` selects, read once
+        per request under `key`."""
         cache = g.setdefault("role_permission_pairs", {}) if has_request_context() else {}
         if key not in cache:
             rows = self.session.execute(
@@ -349,9 +350,20 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
                 .join(self.permissionview_model.view_menu)
                 .join(assoc_permissionview_role,
                       assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
-                .where(assoc_permissionview_role.c.role_id.in_(key)))
+                .where(condition))
             cache[key] = frozenset((permission, view) for permission, view in rows)
         return cache[key]
+
+    def _role_pairs(self, role_ids) -> frozenset[tuple[str, str]]:
+        key = tuple(sorted(role_ids))
+        return self._pairs(key, assoc_permissionview_role.c.role_id.in_(key))
+
+    def is_item_public(self, permission_name, view_name) -> bool:
+        """FAB's (asked by `protect` on every API request), from the public role's pairs in
+        one query, where FAB reads the role and then its permissions with their names."""
+        return (permission_name, view_name) in self._pairs(
+            "public", assoc_permissionview_role.c.role_id.in_(
+                select(self.role_model.id).where(self.role_model.name == self.auth_role_public)))
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
         return (permission_name, view_name) in self._role_pairs(role_ids)

@@ -150,6 +150,11 @@ APPROVAL_EFFECTS = {
 }
 
 
+# The types whose approval makes a new registration (its first certificate version).
+NEW_REGISTRATION = frozenset(t for t, effect in APPROVAL_EFFECTS.items()
+                             if effect is _new_registration)
+
+
 def apply_approval(app: Application, today: dt.date) -> None:
     APPROVAL_EFFECTS[app.app_type](app, today)
     if app.app_type != ApplicationType.correction:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select, update
+from sqlalchemy import exists, inspect, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit import record
@@ -134,21 +134,34 @@ def scope_clause(transition: Transition):
 
 # What fire(), the pre-checks (rules.py), the approval's effects (effects.py,
 # app/certificates/versions.py) and the parties' messages read of an application: loaded
-# with it, the single rows joined and the lists in one query each, instead of one lazy
-# load per attribute as each part first touches it.
+# with it in one query (the single rows and the few specialties joined), instead of one
+# lazy load per attribute as each part first touches it.
 LOADED_WITH = (
     joinedload(Application.practitioner), joinedload(Application.qualification),
     joinedload(Application.enterprise), joinedload(Application.registration),
-    selectinload(Application.decisions), selectinload(Application.specialties),
+    joinedload(Application.specialties),
 )
 
 
-def _load(pk: int, transition: Transition) -> Application:
-    app = db.session.scalar(select(Application).options(*LOADED_WITH)
-                            .where(Application.id == pk, scope_clause(transition)))
-    if app is None:
+def _decided_by(user_id: int, transition: Transition):
+    """Whether this user fired one of the transitions this one must be separate from, as a
+    column of the application's query (fire() needs only this of its decisions)."""
+    if not transition.separate_from:
+        return literal(False)
+    return exists().where(Decision.application_id == Application.id,
+                          Decision.actor_id == user_id,
+                          Decision.transition.in_(transition.separate_from))
+
+
+def _load(pk: int, transition: Transition, user_id: int) -> tuple[Application, bool]:
+    """The application and whether separation of duties lets this user fire `transition`."""
+    row = db.session.execute(
+        select(Application, _decided_by(user_id, transition)).options(*LOADED_WITH)
+        .where(Application.id == pk, scope_clause(transition))).unique().first()
+    if row is None:
         raise NotFound(_("The application does not exist."))
-    return app
+    app, decided = row
+    return app, not decided
 
 
 def separation_ok(app: Application, transition: Transition, user_id: int) -> bool:
@@ -234,12 +247,12 @@ def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> 
         raise NotFound(_("Unknown action."))
     if not has_permission(transition):
         raise Forbidden(_("You are not allowed to do this."))
-    app = _load(pk, transition)
+    app, separated = _load(pk, transition, user.id)
     if app.state not in transition.source:
         raise Conflict(_("This application has already been handled (now: %(s)s). "
                          "Reload the page to see where it stands.", s=app.state))
     _validate(app, transition, payload)
-    if not separation_ok(app, transition, user.id):
+    if not separated:
         raise Forbidden(_("Separation of duties: the person who reviewed an application "
                           "cannot also decide it."))
     prechecks = run_prechecks(app, today) if transition.prechecks else []
@@ -272,13 +285,17 @@ def _fire(pk: int, name: str, user, payload: Payload, today: dt.date | None) -> 
     record(f"transition:{transition.name}", object_type="Application", object_id=app.id,
            actor=user, detail={"from": from_state, "to": transition.target,
                                "reason": payload.reason or None})
-    # The parties' messages (received by app/service/transition_messages.py), in this
-    # transaction: none if it is refused or rolled back.
-    transition_fired.send(app, transition=transition, reason=payload.reason,
-                          items=payload.items)
     try:
-        if transition.target == ApplicationState.approved:
-            apply_approval(app, today)
+        # What follows only adds rows and reads rows the objects pending in this session do
+        # not change: they are written together by the flushes the effects ask for and the
+        # commit's, not by one autoflush before each read.
+        with db.session.no_autoflush:
+            # The parties' messages (received by app/service/transition_messages.py), in
+            # this transaction: none if it is refused or rolled back.
+            transition_fired.send(app, transition=transition, reason=payload.reason,
+                                  items=payload.items)
+            if transition.target == ApplicationState.approved:
+                apply_approval(app, today)
         _commit_keeping(decision)
     except (EffectRefused, IntegrityError):
         db.session.rollback()

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from ..applications.effects import NEW_REGISTRATION
 from ..applications.signals import approved
 from ..dates import add_years
 from ..enums import ApplicationType, RegistrationEventKind, RegistrationStatus
@@ -37,16 +38,20 @@ def usage_until(registration: Registration, issued_on: dt.date) -> dt.date:
     return min(ends)
 
 
-def issue_version(registration: Registration, today: dt.date) -> Certificate:
-    """A new certificate version; every earlier one becomes void."""
-    # The periods an approval adds or renews count for the usage period: its effects
-    # (app/applications/effects.py) make them through registration.specialties, so the
-    # collection is current without reading it back; the flush writes them.
-    db.session.flush()
-    db.session.execute(update(Certificate).where(
-        Certificate.registration_id == registration.id).values(void=True))
-    last = db.session.scalar(select(db.func.max(Certificate.version)).where(
-        Certificate.registration_id == registration.id)) or 0
+def issue_version(registration: Registration, today: dt.date, first: bool = False) -> Certificate:
+    """A new certificate version; every earlier one becomes void. `first`: the registration
+    was made in this transaction, so it has no earlier version to void or count."""
+    last = 0
+    if not first:
+        # The periods an approval adds or renews count for the usage period: its effects
+        # (app/applications/effects.py) make them through registration.specialties, so the
+        # collection is current without reading it back; the flush writes them, and any
+        # version still pending, before the earlier versions are voided and counted.
+        db.session.flush()
+        db.session.execute(update(Certificate).where(
+            Certificate.registration_id == registration.id).values(void=True))
+        last = db.session.scalar(select(db.func.max(Certificate.version)).where(
+            Certificate.registration_id == registration.id)) or 0
     certificate = Certificate(
         registration_id=registration.id, version=last + 1,
         # The QR code carries this token: 192 random bits, so tokens cannot be enumerated.
@@ -100,12 +105,14 @@ def after_approval(app: Application, today: dt.date) -> None:
             record_event(registration, RegistrationEventKind.correction, today, app)
             tell_certificate_issued(registration, issue_version(registration, today))
         return
-    db.session.flush()
-    registration = db.session.get(Registration, app.registration_id)
+    # The registration as the effect left it (made, or loaded with the application): its
+    # id is known, and what this adds is written with the commit's flush.
+    registration = app.registration
     chosen = [s.name for s in app.specialties] or None
     record_event(registration, RegistrationEventKind[app.app_type.name], today, app, chosen)
     if app.app_type != ApplicationType.cancellation:
-        tell_certificate_issued(registration, issue_version(registration, today))
+        first = app.app_type in NEW_REGISTRATION
+        tell_certificate_issued(registration, issue_version(registration, today, first))
 
 
 def current_certificate(registration: Registration) -> Certificate | None:

@@ -14,17 +14,18 @@ from tests.workflow_support import act, enterprise_of, make_applicant, put_appli
 # What one request does, by backend (SQLite writes two messages with two INSERTs where
 # PostgreSQL sends one). Approve, with the year's registration counter already there:
 #   the user with its roles, groups, protection row and enrolment (1); FAB's public-role
-#   permissions (2); the permission of the route and of fire() (2); the application with
-#   its practitioner, qualification, enterprise and registration, its specialties and its
-#   decisions (3); the conditional UPDATE (1); audit row and decision (2); the enterprise's
-#   staff (1) and their messages (1-2); the qualification date and the serial (2); the
-#   registration, its period, the employment and the application's link to it (4); the
-#   history line, the older certificates voided, the last version and the new one (4);
+#   permissions (1); the user's roles' permissions, for the route and fire() (1); the
+#   application with its practitioner, qualification, enterprise, registration and
+#   specialties, and whether this user made a decision it must be separate from (1); the
+#   conditional UPDATE (1); audit row and decision (2); the enterprise's staff (1) and their
+#   messages (1-2); the qualification date and the serial (2); the registration, its
+#   period, the employment and the application's link to it (4); the history line and the
+#   first certificate version (2: a new registration has no older one to void or count);
 #   the holder's message (1).
-APPROVE = {"sqlite": 25, "postgresql": 24}
-# Accept: the same checks and the application (8), the UPDATE, the audit row, the decision
+APPROVE = {"sqlite": 19, "postgresql": 18}
+# Accept: the same checks and the application (4), the UPDATE, the audit row, the decision
 # and its message (4); no effect.
-ACCEPT = {"sqlite": 12, "postgresql": 12}
+ACCEPT = {"sqlite": 8, "postgresql": 8}
 
 
 def statements_of(client, app_id: int, name: str) -> list[str]:

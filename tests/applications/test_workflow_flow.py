@@ -327,8 +327,8 @@ def test_two_reviewers_at_once_make_one_transition(app, login, monkeypatch):
     barrier = threading.Barrier(2, timeout=10)
     original_load = transitions._load
 
-    def load_then_wait(pk, transition):
-        loaded = original_load(pk, transition)
+    def load_then_wait(*args):
+        loaded = original_load(*args)
         barrier.wait()
         return loaded
 
