@@ -13,17 +13,7 @@ from tests import bulk_rows
 from tests.people import PASSWORD
 from tests.workflow_support import enterprise_of, make_applicant, put_application
 
-
-def choose(actor, select_id: str, typed: str, expected: str) -> None:
-    """Open the Select2 box of <select id=select_id>, type, pick the match named expected."""
-    page = actor.page
-    page.locator(f"select#{select_id} + .select2 .select2-selection").last.click()
-    actor.typed.add(typed)
-    page.locator(".select2-container--open .select2-search__field").fill(typed)
-    option = page.locator(".select2-results__option", has_text=expected)
-    option.first.wait_for()
-    actor.shot(f"{select_id}-matches")
-    option.first.click()
+from .typeahead import choose
 
 
 def test_a_reviewer_filters_by_typing_an_enterprise(live_server, actors):
