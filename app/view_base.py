@@ -192,8 +192,7 @@ class RowsWithRelations:
             if self.is_relation(root)}
 
     def apply_all(self, query, *args, **kwargs):
-        query = super().apply_all(query, *args, **kwargs)
-        return query.options(*(self._loader(name) for name in sorted(self.list_relations)))
+        return super().apply_all(query, *args, **kwargs).options(*self._list_loaders())
 
     def query(self, filters=None, order_column="", order_direction="", page=None,
               page_size=None, select_columns=None, outer_default_load=False):
@@ -224,9 +223,12 @@ class RowsWithRelations:
             return count, []
         pk_name = self.get_pk_name()
         rows = self.session.query(self.obj).filter(self.get_pk().in_(keys)).options(
-            *(self._loader(name) for name in sorted(self.list_relations)))
+            *self._list_loaders())
         by_key = {getattr(row, pk_name): row for row in rows}
         return count, [by_key[key] for key in keys if key in by_key]
+
+    def _list_loaders(self) -> list:
+        return [self._loader(name) for name in sorted(self.list_relations)]
 
     def _loader(self, name: str):
         relation = getattr(self.obj, name)

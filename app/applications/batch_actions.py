@@ -214,9 +214,7 @@ def fire_each(ids, transition: Transition, rows) -> list[dict]:
             fire(pk, transition.name, user, payload)
         except TransitionError as refused:
             details = refused.details if isinstance(refused.details, dict) else {}
-            message = "；".join([refused.message, *(str(v) for k, v in details.items()
-                                                    if k != "prechecks")])
-            outcomes.append(outcome(pk, rows.get(pk), message, refused, details))
+            outcomes.append(outcome(pk, rows.get(pk), refused.shown(), refused, details))
             continue
         outcomes.append(outcome(pk, rows.get(pk), None))
     return outcomes

@@ -51,6 +51,12 @@ class TransitionError(Exception):
         self.message = message
         self.details = details
 
+    def shown(self) -> str:
+        """The refusal as a person reads it on a page: the message and what the details say,
+        except the pre-check list, which the page shows in its own panel."""
+        details = self.details if isinstance(self.details, dict) else {}
+        return "；".join([self.message, *(str(v) for k, v in details.items() if k != "prechecks")])
+
 
 class NotFound(TransitionError):
     status = 404

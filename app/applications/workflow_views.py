@@ -50,9 +50,7 @@ def _respond(pk: int, name: str):
         decision = fire(pk, name, acting_user(), payload)
     except TransitionError as error:
         if web:
-            details = error.details if isinstance(error.details, dict) else {}
-            extra = [str(v) for k, v in details.items() if k != "prechecks"]
-            flash("；".join([error.message, *extra]), "danger")
+            flash(error.shown(), "danger")
             return redirect(_safe_target("back", _safe_target("next")))  # where it was pressed
         return jsonify(message=error.message, details=error.details), error.status
     if web:

@@ -9,14 +9,14 @@ import io
 import re
 import zipfile
 
-from flask import Response, request, url_for
+from flask import request, url_for
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.baseviews import expose
 from flask_babel import LazyString, gettext
 
 from ..applications.batch_actions import list_as_left, own_actions_only, ticked_ids, too_many_or_none
 from ..dates import province_today
-from ..downloads import attachment
+from ..downloads import private_download
 from ..labels import COLUMN_LABELS
 from .versions import CertificateBlocked
 from .views import certificate_file_name, print_certificate
@@ -87,7 +87,7 @@ class BatchPrint:
         return _zip_response(printed, refused)
 
 
-def _zip_response(printed, refused) -> Response:
+def _zip_response(printed, refused):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         if refused:  # Python marks a non-ASCII entry name as UTF-8 (flag 0x800)
@@ -99,6 +99,5 @@ def _zip_response(printed, refused) -> Response:
             archive.writestr(name, pdf)
     name = gettext("Electronic certificates %(day)s (%(n)s).zip", day=province_today(),
                    n=len(printed))
-    return Response(out.getvalue(), mimetype="application/zip", headers={
-        "Content-Disposition": attachment(name, f"certificates-{province_today()}.zip"),
-        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+    return private_download(out.getvalue(), "application/zip", name,
+                            f"certificates-{province_today()}.zip")

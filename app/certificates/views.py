@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_appbuilder import BaseView as PlainView
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..dates import province_today
-from ..downloads import attachment
+from ..downloads import private_download
 from ..extensions import db
 from ..models import Certificate, Registration
 from ..scoping import current_practitioner_id
@@ -54,9 +54,7 @@ class MyRegistrationView(BaseView):
             flash(str(blocked), "warning")
             return redirect(url_for(".list"))
         fallback = f"certificate-{registration.number}-v{current.version}.pdf"
-        return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Disposition": attachment(certificate_file_name(current), fallback),
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        return private_download(pdf, "application/pdf", certificate_file_name(current), fallback)
 
 
 def print_certificate(registration: Registration) -> tuple[Certificate, bytes]:
