@@ -61,6 +61,12 @@ def test_a_practitioner_chooses_an_employer_by_typing(live_server, actors):
     me.shot("application-form")
     choose(me, "enterprise", "公司甲", ent_a.name)
     me.shot("employer-chosen")
+    # The chosen name with its credit code is one long line: the form stays within its panel.
+    overflow = me.page.evaluate("""() => {
+        const form = document.querySelector('#model_form');
+        return form.querySelector('table').getBoundingClientRect().right
+            - form.closest('.panel').getBoundingClientRect().right; }""")
+    assert overflow <= 0, f"the form is {overflow} px wider than its panel"
     me.page.locator("form [type=submit]").last.click()
     me.shot("application-saved")
     saved = db.session.scalar(sa.select(Application).filter_by(practitioner_id=person.id))
