@@ -20,6 +20,8 @@ from tests.browser.conftest import DESKTOP, PHONE
 from tests.people import PASSWORD
 from tests.workflow_support import enterprise_of, make_applicant, put_application, with_real_images
 
+from .batch import choose_action, open_menu, outcomes, tick
+
 
 def _arrange(app, prefix: str, states) -> list[int]:
     ent = enterprise_of("ent_a", app)
@@ -44,37 +46,6 @@ def _at_both_widths(actor, step: str, before_shot=None) -> str:
     return text
 
 
-def _tick(actor, ids) -> None:
-    for pk in ids:
-        actor.page.check(f"input.action_check[value='{pk}']")
-
-
-def _open_menu(actor):
-    menu = actor.page.locator(".well .btn-group button.dropdown-toggle").first
-    if not actor.page.locator(".well .btn-group.open").count():
-        menu.click()
-
-
-def _choose(actor, action: str):
-    """The action from the menu; one without a page of its own (批量受理, 批量准予注册)
-    asks first in the confirmation dialog, which is answered 确定."""
-    _open_menu(actor)
-    with actor.page.expect_navigation():
-        actor.page.click(f"a.{action}_menu_item")
-        dialog = actor.page.locator("#modal-confirm")
-        if action in ("batch_accept", "batch_approve"):
-            dialog.wait_for(state="visible")
-            assert "确定对已勾选的每件申请执行" in dialog.inner_text()
-            actor.page.click("#modal-confirm-ok")
-
-
-def _outcomes(actor) -> dict[int, bool]:
-    actor.page.wait_for_selector("table.batch-outcomes")
-    rows = actor.page.locator("table.batch-outcomes tr[data-id]")
-    return {int(rows.nth(i).get_attribute("data-id")): rows.nth(i).get_attribute("data-done") == "1"
-            for i in range(rows.count())}
-
-
 def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors):
     app = live_server.app
     accept = _arrange(app, "ba", [S.pending_acceptance] * 3)
@@ -88,28 +59,28 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
     # -- the reviewer ticks three rows; one is accepted elsewhere before the action runs
     reviewer = actors("reviewer").login("reviewer", PASSWORD)
     reviewer.open("/acceptancequeueview/list/")
-    _open_menu(reviewer)
+    open_menu(reviewer)
     reviewer.page.click("a.batch_accept_menu_item")  # nothing ticked yet: told so, in Chinese
     assert reviewer.page.locator("#modal-alert .modal-text").inner_text() == "请先勾选至少一行。"
     reviewer.page.click("#modal-alert button")
     reviewer.page.locator("#modal-alert").wait_for(state="hidden")
-    _tick(reviewer, accept)
-    menu = _at_both_widths(reviewer, "batch-menu", lambda: _open_menu(reviewer))
+    tick(reviewer, accept)
+    menu = _at_both_widths(reviewer, "batch-menu", lambda: open_menu(reviewer))
     assert "批量受理" in menu and "批量准予注册" not in menu
     db.session.execute(sa.update(Application).where(Application.id == accept[2])
                        .values(state=S.under_review))  # another reviewer, meanwhile
     db.session.commit()
-    _choose(reviewer, "batch_accept")
+    choose_action(reviewer, "batch_accept")
     result = _at_both_widths(reviewer, "batch-accept-result")
-    assert _outcomes(reviewer) == {accept[0]: True, accept[1]: True, accept[2]: False}
+    assert outcomes(reviewer) == {accept[0]: True, accept[1]: True, accept[2]: False}
     assert "已完成" in result and "该申请已被办理" in result
     assert [_state(pk) for pk in accept] == [S.under_review] * 3
 
     # -- the approver refuses two with one reason; one of them it reviewed itself
     approver = actors("approver").login("approver", PASSWORD)
     approver.open("/decisionqueueview/list/")
-    _tick(approver, decide[:2])
-    _open_menu(approver)  # a one-click approval asks first; 取消 leaves every row as it was
+    tick(approver, decide[:2])
+    open_menu(approver)  # a one-click approval asks first; 取消 leaves every row as it was
     approver.page.click("a.batch_approve_menu_item")
     approver.page.locator("#modal-confirm.in").wait_for(state="visible")
     approver.page.wait_for_timeout(400)  # the dialog's fade-in, for the screenshot
@@ -118,23 +89,23 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
     approver.page.click("#modal-confirm button[data-dismiss=modal]")
     approver.page.locator("#modal-confirm").wait_for(state="hidden")
     assert _state(decide[0]) == S.pending_decision
-    _choose(approver, "batch_refuse")
+    choose_action(approver, "batch_refuse")
     approver.type("#batch-reason", "业绩证明材料不符合注册条件")
     reason_page = _at_both_widths(approver, "batch-refuse-reason")
     assert "批量不予注册" in reason_page and "已勾选以下2件申请" in reason_page
     with approver.page.expect_navigation():
         approver.page.click("form.batch-form button[type=submit]")
     refused = _at_both_widths(approver, "batch-refuse-result")
-    assert _outcomes(approver) == {decide[0]: True, decide[1]: False}
+    assert outcomes(approver) == {decide[0]: True, decide[1]: False}
     assert "审查与决定相分离" in refused
     assert _state(decide[0]) == S.refused and _state(decide[1]) == S.pending_decision
 
     # -- and approves the other two
     approver.open("/decisionqueueview/list/")
-    _tick(approver, decide[2:])
-    _choose(approver, "batch_approve")
+    tick(approver, decide[2:])
+    choose_action(approver, "batch_approve")
     approver.shot("batch-approve-result")
-    assert _outcomes(approver) == {decide[2]: True, decide[3]: True}
+    assert outcomes(approver) == {decide[2]: True, decide[3]: True}
     assert [_state(pk) for pk in decide[2:]] == [S.approved] * 2
 
     # -- the enterprise downloads the new registrations' certificates, and an expired one
@@ -143,9 +114,9 @@ def test_batch_accept_refuse_approve_and_the_certificate_zip(live_server, actors
     expired = db.session.scalar(sa.select(Registration).where(Registration.number.like("%TESTa")))
     clerk = actors("enterprise").login("ent_a", PASSWORD)
     clerk.open("/enterpriseregistrationview/list/")
-    _tick(clerk, [*new, expired.id])
+    tick(clerk, [*new, expired.id])
     clerk.shot("batch-print-ticked")
-    _open_menu(clerk)
+    open_menu(clerk)
     with clerk.page.expect_download() as download_info:
         clerk.page.click("a.batch_print_menu_item")
     download = download_info.value
@@ -173,14 +144,14 @@ def test_back_to_the_list_keeps_its_search(live_server, actors):
               "&_oc_AcceptanceQueueView=id&_od_AcceptanceQueueView=desc")
     reviewer = actors("reviewer-back").login("reviewer", PASSWORD)
     reviewer.open("/acceptancequeueview/list/" + search)
-    _tick(reviewer, in_a[:1])
-    _choose(reviewer, "batch_review_return")  # a reason page first
+    tick(reviewer, in_a[:1])
+    choose_action(reviewer, "batch_review_return")  # a reason page first
     with reviewer.page.expect_navigation():
         reviewer.page.click("form.batch-form a.btn-default")  # 取消
     assert reviewer.page.url.endswith("/acceptancequeueview/list/" + search)
-    _tick(reviewer, in_a[:1])
-    _choose(reviewer, "batch_accept")
-    assert _outcomes(reviewer) == {in_a[0]: True}
+    tick(reviewer, in_a[:1])
+    choose_action(reviewer, "batch_accept")
+    assert outcomes(reviewer) == {in_a[0]: True}
     with reviewer.page.expect_navigation():
         reviewer.page.click("a:has-text('返回列表')")
     assert reviewer.page.url.endswith("/acceptancequeueview/list/" + search)

@@ -4,7 +4,8 @@ every party in its own browser, through the real server (issue 12).
 Accounts are the journey's own: the practitioner and the enterprise sign up on the public
 pages; the authority's reviewer and approver, and the superuser, are created as the first
 administrator would create them. The practitioner works at a phone's 390 px, the others at
-1280 px."""
+1280 px. The second forward and acceptance are batch actions from the queues, and the
+enterprise prints its certificates as a batch (issue 16)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,6 +34,7 @@ from app.security import ROLES
 from tests import image_samples as samples
 from tests import people
 
+from .batch import choose_action, open_menu, outcomes, tick
 from .typeahead import choose
 
 PASSWORD = "Journey-Passw0rd!"
@@ -244,12 +246,28 @@ def test_a_practitioner_gets_a_certificate_verified_by_its_own_qr_code(live_serv
     clerk.open(f"/enterpriseapplicationview/show/{application.id}")
     clerk.see("退回后修改的内容", "继续教育", "2025年度继续教育 60 学时")
     clerk.shot("changes-since-return")
-    for box in clerk.page.locator("form[data-transition=forward] input[type=checkbox]").all():
+    #    the second time from the queue, as batch actions (issue 16): 批量核实上报 asks for
+    #    the three confirmations once, 批量受理 in FAB's dialog
+    clerk.open("/enterprisequeueview/list/")
+    tick(clerk, [application.id])
+    choose_action(clerk, "batch_forward")
+    clerk.see("批量", "已勾选以下1件申请")
+    for box in clerk.page.locator("form.batch-form input[name=confirm]").all():
         box.check()
-    _press(clerk, "forward")
+    clerk.shot("batch-forward")
+    with clerk.page.expect_navigation():
+        clerk.page.click("form.batch-form button[type=submit]")
+    assert outcomes(clerk) == {application.id: True}
+    clerk.shot("batch-forwarded")
     reviewer.open(f"/acceptancequeueview/show/{application.id}")
     reviewer.see("退回后修改的内容")
-    _press(reviewer, "accept")
+    reviewer.open("/acceptancequeueview/list/")
+    tick(reviewer, [application.id])
+    choose_action(reviewer, "batch_accept")
+    assert outcomes(reviewer) == {application.id: True}
+    reviewer.shot("batch-accepted")
+    with reviewer.page.expect_navigation():  # the result page leads to the application
+        reviewer.page.click(f"table.batch-outcomes a:text-is('{application.id}')")
     reviewer.page.locator("form[data-transition=pass_review] textarea").fill("材料齐全，符合条件")
     _press(reviewer, "pass_review")
     reviewer.see("已完成", "待决定")
@@ -284,8 +302,8 @@ def test_a_practitioner_gets_a_certificate_verified_by_its_own_qr_code(live_serv
     # -- the enterprise prints its practitioners' certificates in one zip (批量打印): the
     #    very document the practitioner printed, under a Chinese name
     clerk.open("/enterpriseregistrationview/list/")
-    clerk.page.check(f"input.action_check[value='{registration.id}']")
-    clerk.page.click(".well .btn-group button.dropdown-toggle")
+    tick(clerk, [registration.id])
+    open_menu(clerk)
     clerk.shot("certificates-to-print")
     with clerk.page.expect_download() as zipped:
         clerk.page.click("a.batch_print_menu_item")
