@@ -4,9 +4,7 @@ forced password changes, and FAB's account, role and permission screens in words
 of Python values (roles themselves are data in app/security.py)."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -14,13 +12,12 @@ from flask_appbuilder.security import forms as fab_forms
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import User, assoc_permissionview_role
+from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -30,6 +27,7 @@ from ..enums import AuditResult
 from ..view_base import ListInterface, NoFileDownloads, yes_no
 from . import permission_labels, two_factor_views
 from .lookups import LookupViews, accounts
+from .request_permissions import PermissionsOncePerRequest
 
 
 class UnknownActionIs404:
@@ -307,7 +305,7 @@ class AuthDBView(fab_views.AuthDBView):
         return super().logout()
 
 
-class RegistrySecurityManager(AuditedLogins, SecurityManager):
+class RegistrySecurityManager(PermissionsOncePerRequest, AuditedLogins, SecurityManager):
     """FAB's SQLA security manager; account protection hooks are added here (issue 6)."""
 
     authdbview = AuthDBView
@@ -332,46 +330,6 @@ class RegistrySecurityManager(AuditedLogins, SecurityManager):
                      self.permissionmodelview, self.viewmenumodelview,
                      self.permissionviewmodelview):
             view.datamodel = ListInterface(view.datamodel.obj, view.datamodel.session)
-
-    # ------------------------------------------------------------ permissions, once per request
-    # FAB asks the database once per permission checked: a list page asked 28 times (the
-    # menu's items, the row buttons, the navigation bar). Here the user's roles' pairs are
-    # read in one query and kept for the rest of the request in flask.g, never longer: a
-    # role edited by the security administrator applies from the next request on.
-
-    def _pairs(self, key, condition) -> frozenset[tuple[str, str]]:
-        """The (permission, view) pairs of the roles that `condition` selects, read once
-        per request under `key`."""
-        cache = g.setdefault("role_permission_pairs", {}) if has_request_context() else {}
-        if key not in cache:
-            rows = self.session.execute(
-                select(self.permission_model.name, self.viewmenu_model.name)
-                .join(self.permissionview_model.permission)
-                .join(self.permissionview_model.view_menu)
-                .join(assoc_permissionview_role,
-                      assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
-                .where(condition))
-            cache[key] = frozenset((permission, view) for permission, view in rows)
-        return cache[key]
-
-    def _role_pairs(self, role_ids) -> frozenset[tuple[str, str]]:
-        key = tuple(sorted(role_ids))
-        return self._pairs(key, assoc_permissionview_role.c.role_id.in_(key))
-
-    def is_item_public(self, permission_name, view_name) -> bool:
-        """FAB's (asked by `protect` on every API request), from the public role's pairs in
-        one query, where FAB reads the role and then its permissions with their names."""
-        return (permission_name, view_name) in self._pairs(
-            "public", assoc_permissionview_role.c.role_id.in_(
-                select(self.role_model.id).where(self.role_model.name == self.auth_role_public)))
-
-    def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
-        return (permission_name, view_name) in self._role_pairs(role_ids)
-
-    def find_roles_permission_view_menus(self, permission_name, role_ids):
-        """What FAB's menu reads of each permission: its view menu's name."""
-        return [SimpleNamespace(view_menu=SimpleNamespace(name=view))
-                for permission, view in self._role_pairs(role_ids) if permission == permission_name]
 
     def load_user(self, pk):
         """FAB's, with the request's account checks read in the same query."""

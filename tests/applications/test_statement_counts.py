@@ -13,8 +13,8 @@ from tests.workflow_support import act, enterprise_of, make_applicant, put_appli
 
 # What one request does, by backend (SQLite writes two messages with two INSERTs where
 # PostgreSQL sends one). Approve, with the year's registration counter already there:
-#   the user with its roles, groups, protection row and enrolment (1); FAB's public-role
-#   permissions (1); the user's roles' permissions, for the route and fire() (1); the
+#   the user with its roles, groups, protection row and enrolment (1); the permissions of
+#   the public role and of the user's roles, for the route and fire() (1); the
 #   application with its practitioner, qualification, enterprise, registration and
 #   specialties, and whether this user made a decision it must be separate from (1); the
 #   conditional UPDATE (1); audit row and decision (2); the enterprise's staff (1) and their
@@ -22,10 +22,10 @@ from tests.workflow_support import act, enterprise_of, make_applicant, put_appli
 #   period, the employment and the application's link to it (4); the history line and the
 #   first certificate version (2: a new registration has no older one to void or count);
 #   the holder's message (1).
-APPROVE = {"sqlite": 19, "postgresql": 18}
-# Accept: the same checks and the application (4), the UPDATE, the audit row, the decision
+APPROVE = {"sqlite": 18, "postgresql": 17}
+# Accept: the same checks and the application (3), the UPDATE, the audit row, the decision
 # and its message (4); no effect.
-ACCEPT = {"sqlite": 8, "postgresql": 8}
+ACCEPT = {"sqlite": 7, "postgresql": 7}
 
 
 def statements_of(client, app_id: int, name: str) -> list[str]:
