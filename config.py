@@ -62,7 +62,10 @@ FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
 FAB_SECURITY_MANAGER_CLASS = "app.accounts.security_manager.RegistrySecurityManager"
 FAB_ADD_SECURITY_API = False
-FAB_API_SWAGGER_UI = False  # Swagger UI loads its assets from a CDN
+# The OpenAPI document (/api/v1/_openapi) and Swagger UI (/swagger/v1), from FAB's own
+# static files; who may read them is a permission (app/security.py API_DOCS).
+FAB_API_SWAGGER_UI = True
+FAB_API_SWAGGER_TEMPLATE = "api_swagger.html"
 
 APP_NAME = "二级执业资格注册管理系统"
 APP_THEME = ""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 from .workflow import BY_NAME, WORKFLOW_PERMISSION_VIEW, permissions_for
 
 READ = ("can_list", "can_show")
@@ -37,6 +39,10 @@ CONSULTATION_STAFF = {
     "ConsultationAdminView": READ_EDIT,
     "FaqPublishView": READ_EDIT,
 }
+
+# The API's document and Swagger UI: for every system role outside production; in
+# production only for the roles the security administrator grants them (custom roles).
+API_DOCS = {"OpenApi": ("can_get",), "SwaggerView": ("can_show",)}
 
 
 @dataclass(frozen=True)
@@ -204,9 +210,11 @@ def _batch_actions(appbuilder, spec: RoleSpec) -> set[tuple[str, str]]:
 
 
 def wanted_permissions(appbuilder, spec: RoleSpec) -> set[tuple[str, str]]:
-    """The role's grants, the batch actions of its transitions, and the menus of the pages
-    it may open."""
+    """The role's grants, the batch actions of its transitions, the API's document outside
+    production, and the menus of the pages it may open."""
     pairs = spec.permissions() | _batch_actions(appbuilder, spec)
+    if not current_app.config.get("PRODUCTION"):
+        pairs |= {(perm, view) for view, perms in API_DOCS.items() for perm in perms}
     for landing, names in _menu_names_by_view(appbuilder).items():
         if landing in pairs:
             pairs.update(("menu_access", name) for name in names)

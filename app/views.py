@@ -341,6 +341,9 @@ def all_of(*validators):
 class RegistryApi(ModelRestApi):
     allow_browser_login = True
     base_permissions = ["can_get", "can_info", "can_post", "can_put"]
+    # No role may delete a practitioner or an enterprise: the route is not served at all
+    # (nor documented), rather than served to answer 403.
+    exclude_route_methods = {"delete"}
 
     def response_422(self, message=None):
         # FAB puts the database driver's text (SQL, constraint names) into this message.

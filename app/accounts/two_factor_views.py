@@ -302,6 +302,47 @@ class SecurityApi(fab_api.SecurityApi):
     @expose("/login", methods=["POST"])
     @safe
     def login(self):
+        """A JWT access token (and a refresh token), for the password and, for an account
+        with two-factor authentication, the current code.
+        ---
+        post:
+          description: >-
+            Sign in with the password and, where the account uses two-factor
+            authentication, the current code of the authenticator app (or a recovery code)
+            as totp. Failed attempts count in the account's lockout.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [username, password, provider]
+                  properties:
+                    username: {type: string}
+                    password: {type: string}
+                    provider: {type: string, enum: [db]}
+                    refresh: {type: boolean}
+                    totp: {type: string, maxLength: 64, nullable: true}
+          responses:
+            200:
+              description: Signed in
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [access_token]
+                    properties:
+                      access_token: {type: string}
+                      refresh_token: {type: string}
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            500:
+              $ref: '#/components/responses/500'
+        """
         if not request.is_json:
             return self.response_400(message=_("The request body must be JSON."))
         try:

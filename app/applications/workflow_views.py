@@ -21,7 +21,8 @@ from ..labels import COLUMN_LABELS
 from ..models import ATTACHMENT_KINDS, IMAGE_COLUMNS, StoredFile
 from ..scoping import acting_user, may_see_person_files
 from ..view_base import file_preview
-from ..workflow import ENTERPRISE_CHECKS, TRANSITIONS, WORKFLOW_PERMISSION_VIEW
+from ..workflow import BY_NAME, ENTERPRISE_CHECKS, TRANSITIONS, WORKFLOW_PERMISSION_VIEW
+from . import api_docs
 from .deadlines import is_provisional, working_days_between
 from .effects import CORRECTABLE_FIELDS
 from .return_answers import change_rows, label, returnable_items
@@ -83,6 +84,18 @@ def _refused_by_permission(self):
     return BaseApi.response_403(self)
 
 
+def _operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
+    """Each transition route's operation, from the transition table (api_docs.py)."""
+    operations["post"] = api_docs.operation(BY_NAME[func.__name__.removeprefix("fire_")])
+
+
+def _add_components(self, api_spec):
+    BaseApi.add_apispec_components(self, api_spec)
+    for name, schema in api_docs.components().items():
+        if name not in api_spec.components.schemas:
+            api_spec.components.schema(name, schema)
+
+
 WorkflowApi = type("WorkflowApi", (BaseApi,), {
     "__doc__": "POST /api/v1/application/<id>/<transition>: one route per transition.",
     "resource_name": "application",
@@ -91,6 +104,8 @@ WorkflowApi = type("WorkflowApi", (BaseApi,), {
     "openapi_spec_tag": "Application workflow",
     "base_permissions": [f"can_{t.permission}" for t in TRANSITIONS],
     "response_403": _refused_by_permission,
+    "operation_helper": _operation_helper,
+    "add_apispec_components": _add_components,
     **{f"fire_{t.name}": _route_for(t) for t in TRANSITIONS},
 })
 
