@@ -66,6 +66,9 @@ FAB_ADD_SECURITY_API = False
 # static files; who may read them is a permission (app/security.py API_DOCS).
 FAB_API_SWAGGER_UI = True
 FAB_API_SWAGGER_TEMPLATE = "api_swagger.html"
+# FAB's menu API serves a JavaScript front end's menu; the screens here render their own and
+# no role is given it, so it is not served.
+FAB_ADD_MENU_API = False
 
 APP_NAME = "二级执业资格注册管理系统"
 APP_THEME = ""

@@ -624,3 +624,12 @@ class RecoveryCode(Model):
     user_id: Mapped[int] = _user_fk(nullable=False)
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# The REST API (FAB's marshmallow schemas) reads and writes every enum by its name, as the
+# workflow API answers states ("active", "approved"), not by its English message id
+# ("Active"). FAB reads this from the column's info (api/convert.py).
+for _table in Model.metadata.tables.values():
+    for _column in _table.columns:
+        if getattr(_column.type, "enum_class", None) is not None:
+            _column.info.setdefault("marshmallow_by_value", False)

@@ -18,6 +18,7 @@ from .accounts.enterprise_staff import EnterpriseStaffView
 from .accounts.lookups import ENTERPRISES, LookupViews, accounts
 from .accounts.signup_views import SignupView, activate_verified_enterprise
 from .accounts.two_factor_views import TwoFactorCodeView, TwoFactorResetView, TwoFactorView
+from .api.answers import DocumentedAnswers
 from .applications.views import (
     FORM_VIEWS,
     AcceptanceQueueView,
@@ -47,6 +48,7 @@ from .identity import (
     parse_credit_code,
     parse_resident_id,
 )
+from .labels import COLUMN_LABELS
 from .models import (
     AuditLog,
     Certificate,
@@ -338,9 +340,10 @@ def all_of(*validators):
     return validate
 
 
-class RegistryApi(ModelRestApi):
+class RegistryApi(DocumentedAnswers, ModelRestApi):
     allow_browser_login = True
     base_permissions = ["can_get", "can_info", "can_post", "can_put"]
+    label_columns = COLUMN_LABELS  # as on the screens, in the request's language
     # No role may delete a practitioner or an enterprise: the route is not served at all
     # (nor documented), rather than served to answer 403.
     exclude_route_methods = {"delete"}
@@ -375,11 +378,17 @@ class EnterpriseApi(RegistryApi):
                                    "address", "aptitude_certificate_no", "aptitude_expiry", "status"]
     add_columns = ["name", "credit_code", "legal_representative", "city", "address",
                    "aptitude_certificate_no", "aptitude_expiry"]
-    edit_columns = ["legal_representative", "address", "aptitude_certificate_no", "aptitude_expiry"]
+    # status: the authority's verification, with the web screen's effect (post_update).
+    edit_columns = ["legal_representative", "address", "aptitude_certificate_no", "aptitude_expiry",
+                    "status"]
     validators_columns = {"credit_code": all_of(
         marshmallow_validator(parse_credit_code),
         unique_value(Enterprise.credit_code, _l("This credit code is already registered.")),
     )}
+
+    def post_update(self, item):
+        activate_verified_enterprise(item)  # as EnterpriseAdminView: its administrator's account
+        self.datamodel.session.commit()
 
 
 APIS = [PractitionerApi, EnterpriseApi, WorkflowApi]

@@ -299,6 +299,17 @@ class SecurityApi(fab_api.SecurityApi):
     account for its code too. A wrong or missing code answers 401 and counts in the lockout;
     a required account that has not enrolled gets no token (403): it enrols on the web."""
 
+    # FAB's refresh as FAB documents it, plus what flask_jwt_extended answers to an access
+    # token sent where a refresh token is wanted (422). FAB merges this over its docstring's
+    # operation key by key, so the responses are given whole.
+    openapi_spec_methods = {"refresh": {"post": {"responses": {
+        "200": {"description": "A new access token",
+                "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"access_token": {"type": "string"}}}}}},
+        "401": {"$ref": "#/components/responses/401"},
+        "422": {"$ref": "#/components/responses/422"},
+        "500": {"$ref": "#/components/responses/500"}}}}}
+
     @expose("/login", methods=["POST"])
     @safe
     def login(self):
@@ -335,11 +346,24 @@ class SecurityApi(fab_api.SecurityApi):
                       access_token: {type: string}
                       refresh_token: {type: string}
             400:
-              $ref: '#/components/responses/400'
+              description: >-
+                The body is not JSON, or a field is missing or of the wrong type (message
+                names each field)
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message:
+                        oneOf:
+                        - {type: string}
+                        - {type: object}
             401:
               $ref: '#/components/responses/401'
             403:
               $ref: '#/components/responses/403'
+            429:
+              description: Too many sign-in attempts from this address; try again later
             500:
               $ref: '#/components/responses/500'
         """
