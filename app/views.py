@@ -14,11 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
 from . import audit_labels
+from .accounts.api_answers import DocumentedAnswers
 from .accounts.enterprise_staff import EnterpriseStaffView
 from .accounts.lookups import ENTERPRISES, LookupViews, accounts
 from .accounts.signup_views import SignupView, activate_verified_enterprise
 from .accounts.two_factor_views import TwoFactorCodeView, TwoFactorResetView, TwoFactorView
-from .api.answers import DocumentedAnswers
 from .applications.views import (
     FORM_VIEWS,
     AcceptanceQueueView,

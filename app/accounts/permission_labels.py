@@ -48,6 +48,8 @@ SCREENS = {
     "PractitionerApi": _l("Practitioners (API)"),
     "EnterpriseApi": _l("Enterprises (API)"),
     "SecurityApi": _l("Login (API)"),
+    "OpenApi": _l("API document (OpenAPI)"),
+    "SwaggerView": _l("API document (Swagger UI)"),
     "HomeView": _l("Home page"),
     "UtilView": _l("Back button"),
     "LocaleView": _l("Language switch"),

@@ -13,7 +13,6 @@ from flask_appbuilder.security.decorators import has_access, permission_name, pr
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from ..api import workflow_document as api_docs
 from ..audit import record
 from ..dates import province_today
 from ..enums import AuditResult
@@ -23,6 +22,7 @@ from ..models import ATTACHMENT_KINDS, IMAGE_COLUMNS, StoredFile
 from ..scoping import acting_user, may_see_person_files
 from ..view_base import file_preview
 from ..workflow import BY_NAME, ENTERPRISE_CHECKS, TRANSITIONS, WORKFLOW_PERMISSION_VIEW
+from . import api_docs
 from .deadlines import is_provisional, working_days_between
 from .effects import CORRECTABLE_FIELDS
 from .return_answers import change_rows, label, returnable_items

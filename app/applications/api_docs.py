@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..applications.transitions import MAX_TEXT
 from ..enums import N_, ApplicationState
 from ..security import ROLES
 from ..workflow import AUTHORITY, BY_NAME, ENTERPRISE_CHECKS, OWN, OWN_ENTERPRISE, Transition
+from .transitions import MAX_TEXT
 
 REQUEST = "TransitionRequest"
 DONE = "TransitionDone"
