@@ -2,23 +2,21 @@
 Which role may use which view is declared in app/security.py (ROLES)."""
 from __future__ import annotations
 
-import logging
-
-from flask_appbuilder import IndexView, ModelRestApi, expose
+from flask_appbuilder import IndexView, expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.urltools import get_filter_args
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from . import audit_labels
-from .accounts.api_answers import DocumentedAnswers
+from .accounts.api_base import RegistryApi, add_twins, all_of, unique_value
 from .accounts.enterprise_staff import EnterpriseStaffView
 from .accounts.lookups import ENTERPRISES, LookupViews, accounts
 from .accounts.signup_views import SignupView, activate_verified_enterprise
 from .accounts.two_factor_views import TwoFactorCodeView, TwoFactorResetView, TwoFactorView
+from .applications.api_views import APPLICATION_APIS, APPLICATION_FORM_APIS
 from .applications.views import (
     FORM_VIEWS,
     AcceptanceQueueView,
@@ -31,6 +29,7 @@ from .applications.views import (
     ReviewQueueView,
 )
 from .applications.workflow_views import WorkflowApi
+from .certificates.api_views import registration_apis
 from .certificates.batch_print import BatchPrint
 from .certificates.public_views import PublicVerificationView
 from .certificates.register_export import RegisterListWidget, csv_response, specialties_text, xlsx_response
@@ -40,7 +39,6 @@ from .enums import (
     CertificateSource,
     VerificationStatus,
 )
-from .extensions import db
 from .identity import (
     CreditCodeValidator,
     ResidentIdValidator,
@@ -48,7 +46,6 @@ from .identity import (
     parse_credit_code,
     parse_resident_id,
 )
-from .labels import COLUMN_LABELS
 from .models import (
     AuditLog,
     Certificate,
@@ -71,6 +68,7 @@ from .scoping import (
     current_user_id,
     refuse,
 )
+from .service.api_views import SERVICE_APIS
 from .service.consultation_views import (
     ConsultationAdminView,
     ConsultationQueueView,
@@ -80,8 +78,6 @@ from .service.consultation_views import (
 from .service.faq import FaqView
 from .service.message_views import MyNotificationView
 from .view_base import READ, BaseView, RegistryInterface, file_preview
-
-log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- practitioner (个人)
@@ -318,44 +314,6 @@ class HomeView(IndexView):
 
 
 # ---------------------------------------------------------------- REST API (/api/v1/...)
-def unique_value(column, message):
-    """API twin of FAB's form Unique validator: refuse a duplicate before the database does."""
-    from marshmallow import ValidationError as SchemaError
-
-    def validate(value):
-        normalised = str(value).strip().upper()
-        if db.session.scalar(select(column).where(column == normalised)) is not None:
-            raise SchemaError(str(message))
-
-    return validate
-
-
-def all_of(*validators):
-    """FAB wraps each validators_columns entry in a list itself, so it must be one callable."""
-
-    def validate(value):
-        for validator in validators:
-            validator(value)
-
-    return validate
-
-
-class RegistryApi(DocumentedAnswers, ModelRestApi):
-    allow_browser_login = True
-    base_permissions = ["can_get", "can_info", "can_post", "can_put"]
-    label_columns = COLUMN_LABELS  # as on the screens, in the request's language
-    # No role may delete a practitioner or an enterprise: the route is not served at all
-    # (nor documented), rather than served to answer 403.
-    exclude_route_methods = {"delete"}
-
-    def response_422(self, message=None):
-        # FAB puts the database driver's text (SQL, constraint names) into this message.
-        if isinstance(message, str) and message.startswith("Database exception"):
-            log.warning("API database error: %s", message)
-            message = gettext("The data could not be saved. Please check it and try again.")
-        return super().response_422(message=message)
-
-
 class PractitionerApi(RegistryApi):
     """The registry of practitioners for the authority's systems; same rules as the form."""
 
@@ -450,3 +408,6 @@ def register(appbuilder) -> None:
         appbuilder.add_view_no_menu(view)
     for api in APIS:
         appbuilder.add_api(api)
+    add_twins(appbuilder, [
+        *APPLICATION_APIS, *APPLICATION_FORM_APIS, *SERVICE_APIS,
+        *registration_apis(EnterpriseRegistrationView, RegistrationAdminView)])

@@ -11,6 +11,8 @@ document wrongly; found by Schemathesis (tests/api/test_schemathesis.py).
   catalogue's header ("Project-Id-Version: …"): an absent description is empty here."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
 PROTECTED = {"401": {"$ref": "#/components/responses/401"},
              "403": {"$ref": "#/components/responses/403"}}
 TEXT_OR_FIELDS = {"oneOf": [{"type": "string"}, {
@@ -55,6 +57,11 @@ class DocumentedAnswers:
             api_spec.components.responses[status] = {
                 "description": text, "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"message": TEXT_OR_FIELDS}}}}}
+
+    def response_404(self):
+        # FAB says "Not found" in English; the pages say it in the reader's language.
+        return self.response(404, message=gettext(
+            "The page or record you asked for does not exist."))
 
     def _get_field_info(self, field, *args, **kwargs):
         info = super()._get_field_info(field, *args, **kwargs)

@@ -24,7 +24,9 @@ class NotificationInterface(RegistryInterface):
     """Unread first, then newest first, unless the user sorts by a column."""
 
     def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
-        if order_column:
+        # FAB makes interfaces of related models with this class (the API's _info lists the
+        # accounts a message could belong to): those keep their own order.
+        if order_column or self.obj is not Notification:
             return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
         return query.order_by(case((Notification.read_at.is_(None), 0), else_=1),
                               Notification.created_at.desc(), Notification.id.desc())

@@ -1,0 +1,115 @@
+"""Writing through the API with the web's own forms (issue 17, app/accounts/api_forms.py):
+a draft of each type through its form's fields and rules, its errors by field in Chinese,
+the business rules' refusals, edits only of one's own draft; a question asked, answered by
+the authority and read, with the message the asker is sent."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.enums import ApplicationState
+from app.extensions import db
+from app.models import Application, Specialty
+from tests import logins
+from tests.workflow_support import enterprise_of, make_applicant, qualification
+
+
+def _bearer(app, username: str):
+    client = app.test_client()
+    return client, {"Authorization": f"Bearer {logins.api_token(client, username)}"}
+
+
+def _initial_body(app, enterprise) -> dict:
+    q = qualification("constructor")
+    first = db.session.scalar(sa.select(Specialty.id).filter_by(qualification_id=q.id)
+                              .order_by(Specialty.id))
+    return {"qualification": q.id, "specialties": [first], "enterprise": enterprise.id}
+
+
+def test_a_draft_is_written_through_its_types_form_and_submitted(app):
+    enterprise = enterprise_of("ent_a", app)
+    make_applicant(app, "api_form_person", enterprise)
+    client, headers = _bearer(app, "api_form_person")
+    made = client.post("/api/v1/apply_initial/", headers=headers,
+                       json=_initial_body(app, enterprise))
+    assert made.status_code == 201, made.get_json()
+    pk = made.get_json()["id"]
+    shown = client.get(f"/api/v1/my_application/{pk}", headers=headers).get_json()["result"]
+    assert (shown["app_type"], shown["state"]) == ("initial", "draft")
+    assert shown["enterprise"]["id"] == enterprise.id and len(shown["specialties"]) == 1
+    edited = client.put(f"/api/v1/apply_initial/{pk}", headers=headers, json={
+        **_initial_body(app, enterprise), "continuing_education": "2025年继续教育 24学时"})
+    assert edited.status_code == 200, edited.get_json()
+    shown = client.get(f"/api/v1/my_application/{pk}", headers=headers).get_json()["result"]
+    assert shown["filed"] == {"continuing_education": "2025年继续教育 24学时"}
+    submit = next(t for t in shown["transitions"] if t["name"] == "submit")
+    assert client.post(submit["url"], headers=headers, json={}).status_code == 200
+    late = client.put(f"/api/v1/apply_initial/{pk}", headers=headers,
+                      json=_initial_body(app, enterprise))
+    assert late.status_code == 422 and "草稿" in late.get_json()["message"]
+
+
+def test_the_forms_errors_come_back_by_field_in_chinese(app):
+    client, headers = _bearer(app, "prac_a")
+    empty = client.post("/api/v1/apply_initial/", headers=headers, json={})
+    assert empty.status_code == 422
+    errors = empty.get_json()["message"]
+    assert set(errors) >= {"qualification", "enterprise"}
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in " ".join(m)) for m in errors.values())
+    not_an_object = client.post("/api/v1/apply_initial/", headers=headers, json=[1, 2])
+    assert not_an_object.status_code == 400
+    other_persons = client.post("/api/v1/apply_change/", headers=headers, json={
+        "registration": db.session.scalar(sa.text(
+            "SELECT r.id FROM registration r JOIN practitioner p ON p.id = r.practitioner_id "
+            "WHERE p.real_name = '测试乙'")),
+        "enterprise": enterprise_of("ent_a", app).id, "change_reason": "调动"})
+    assert other_persons.status_code == 422 and "registration" in other_persons.get_json()["message"]
+
+
+def test_a_business_rule_refuses_in_words_and_keeps_nothing(app):
+    enterprise = enterprise_of("ent_a", app)
+    make_applicant(app, "api_twice", enterprise)
+    client, headers = _bearer(app, "api_twice")
+    assert client.post("/api/v1/apply_initial/", headers=headers,
+                       json=_initial_body(app, enterprise)).status_code == 201
+    before = db.session.scalar(sa.select(sa.func.count(Application.id)))
+    again = client.post("/api/v1/apply_initial/", headers=headers,
+                        json=_initial_body(app, enterprise))
+    assert again.status_code == 422 and "撤回" in again.get_json()["message"]
+    assert db.session.scalar(sa.select(sa.func.count(Application.id))) == before
+
+
+def test_another_persons_draft_cannot_be_edited(app):
+    client, headers = _bearer(app, "prac_a")
+    theirs = db.session.scalar(sa.text(
+        "SELECT a.id FROM application a JOIN practitioner p ON p.id = a.practitioner_id "
+        "WHERE p.real_name = '测试乙'"))
+    answer = client.put(f"/api/v1/apply_initial/{theirs}", headers=headers,
+                        json=_initial_body(app, enterprise_of("ent_a", app)))
+    assert answer.status_code == 404
+    assert db.session.get(Application, theirs).state == ApplicationState.draft
+
+
+def test_a_question_is_asked_answered_and_its_message_read(app):
+    client, headers = _bearer(app, "prac_a")
+    asked = client.post("/api/v1/my_consultation/", headers=headers, json={
+        "category": "initial", "subject": "初始注册需要哪些材料",
+        "question": "请问初始注册需要提交哪些材料？是否需要社保证明？"})
+    assert asked.status_code == 201, asked.get_json()
+    pk = asked.get_json()["id"]
+    staff, staff_headers = _bearer(app, "reviewer")
+    assert pk in staff.get("/api/v1/consultation_queue/", headers=staff_headers).get_json()["ids"]
+    blank = staff.put(f"/api/v1/consultation_queue/{pk}", headers=staff_headers,
+                      json={"answer": "   "})
+    assert blank.status_code == 422
+    answered = staff.put(f"/api/v1/consultation_queue/{pk}", headers=staff_headers,
+                         json={"answer": "需要劳动合同和社保缴纳记录。"})
+    assert answered.status_code == 200, answered.get_json()
+    mine = client.get(f"/api/v1/my_consultation/{pk}", headers=headers).get_json()["result"]
+    assert mine["answer"] == "需要劳动合同和社保缴纳记录。" and mine["answered_at"].endswith("+08:00")
+    messages = client.get("/api/v1/my_message/", headers=headers).get_json()
+    about = next(m for m in messages["result"] if "初始注册需要哪些材料" in m["title"])
+    assert about["read_at"] is None
+    client.get(f"/api/v1/my_message/{about['id']}", headers=headers)
+    reread = client.get(f"/api/v1/my_message/{about['id']}", headers=headers).get_json()
+    assert reread["result"]["read_at"] is not None
+    assert client.post("/api/v1/my_message/read_all", headers=headers).get_json()["marked"] >= 1
