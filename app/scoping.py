@@ -71,6 +71,15 @@ class Refused(Exception):
     """A business rule refused a change; the message is shown to the user as is."""
 
 
+class MetOtherwise(Exception):  # noqa: N818 - not an error
+    """Not an error: what the form asked for was met by an existing row (`row_id`), so
+    nothing is added; the message says how."""
+
+    def __init__(self, message: str, row_id: int):
+        super().__init__(message)
+        self.row_id = row_id
+
+
 def refuse(message: str) -> None:
     """Undo what the form already wrote into the session, then stop with a message."""
     db.session.rollback()
@@ -111,6 +120,7 @@ class ScopedModelView(ModelView):
 
 __all__ = [
     "NOBODY",
+    "MetOtherwise",
     "Refused",
     "ScopedModelView",
     "current_enterprise_id",

@@ -14,6 +14,7 @@ from . import audit_labels
 from .accounts.api_base import RegistryApi, add_twins, all_of, unique_value
 from .accounts.enterprise_staff import EnterpriseStaffView
 from .accounts.lookups import ENTERPRISES, LookupViews, accounts
+from .accounts.signup_api import SignupApi
 from .accounts.signup_views import SignupView, activate_verified_enterprise
 from .accounts.two_factor_views import TwoFactorCodeView, TwoFactorResetView, TwoFactorView
 from .applications.api_views import APPLICATION_APIS, APPLICATION_FORM_APIS
@@ -31,6 +32,7 @@ from .applications.views import (
 from .applications.workflow_views import WorkflowApi
 from .certificates.api_views import registration_apis
 from .certificates.batch_print import BatchPrint
+from .certificates.public_api import PublicVerificationApi
 from .certificates.public_views import PublicVerificationView
 from .certificates.register_export import RegisterListWidget, csv_response, specialties_text, xlsx_response
 from .certificates.views import CertificateFileCheckView, MyRegistrationView
@@ -60,6 +62,7 @@ from .models import (
     Specialty,
 )
 from .notifications import deliver_outbox
+from .registry.entry_api import RegistryEntryApi, certificate_apis
 from .registry.roster_views import RosterImportView
 from .registry.views import MyQualificationCertificateView, RegistryEntryView, tell_verification_result
 from .reporting.views import DashboardView, EnterpriseDashboardView
@@ -349,7 +352,7 @@ class EnterpriseApi(RegistryApi):
         self.datamodel.session.commit()
 
 
-APIS = [PractitionerApi, EnterpriseApi, WorkflowApi]
+APIS = [PractitionerApi, EnterpriseApi, WorkflowApi, PublicVerificationApi, SignupApi]
 
 # ---------------------------------------------------------------- menus
 # (view, menu name, category, icon). Menu names are stable identifiers (they name FAB's
@@ -408,6 +411,8 @@ def register(appbuilder) -> None:
         appbuilder.add_view_no_menu(view)
     for api in APIS:
         appbuilder.add_api(api)
+    # The twins of web screens (app/accounts/api_base.py, api_forms.py), after the screens.
     add_twins(appbuilder, [
+        RegistryEntryApi, *certificate_apis(QualificationCertificateAdminView),
         *APPLICATION_APIS, *APPLICATION_FORM_APIS, *SERVICE_APIS,
         *registration_apis(EnterpriseRegistrationView, RegistrationAdminView)])

@@ -23,7 +23,7 @@ from wtforms import fields as wtf
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..extensions import db
-from ..scoping import Refused
+from ..scoping import MetOtherwise, Refused
 from .api_answers import DocumentedAnswers
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,23 @@ def _form_data():
     return data
 
 
+def filled_form(form_class):
+    """`form_class` filled from the request body; None when the body is not an object. No
+    CSRF field: a token-authenticated or anonymous call cannot be forged, and a cookie-
+    authenticated one has had its token checked (request_forgery.py)."""
+    data = _form_data()
+    return None if data is None else form_class(formdata=data, meta={"csrf": False})
+
+
 def _property(field) -> dict:
     """A form field as a JSON Schema property (the request body of the document)."""
     kind = type(field).__name__
     prop: dict = {"title": str(field.label.text)}
     if field.description:
         prop["description"] = str(field.description)
-    if "Multiple" in kind:
+    if kind == "LookupField":  # a row of thousands, typed: GET …/choices/<field>?q=
+        prop["type"] = "integer"
+    elif "Multiple" in kind:
         prop.update(type="array", items={"type": "integer"})
     elif "QuerySelect" in kind:
         prop["type"] = "integer"
@@ -96,6 +106,10 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
     def __init__(self):
         self.class_permission_name = self.web_view.class_permission_name or \
             self.web_view.__name__
+        # The choices are those of the form one may fill: add's, else edit's.
+        self.method_permission_name = {
+            **self.method_permission_name,
+            "choices": "add" if "post" in self.include_route_methods else "edit"}
         super().__init__()
 
     def _web(self):
@@ -109,7 +123,7 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
     def post(self):
         """Filled in as the web's add form; answers the new id."""
         view = self._web()
-        form = self._filled(view.add_form)
+        form = filled_form(view.add_form)
         if form is None or not form.validate():
             return self._invalid(form)
         view.process_form(form, True)
@@ -129,7 +143,7 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
         item = view.datamodel.get(pk, view._base_filters)
         if item is None:
             return self.response_404()
-        form = self._filled(view.edit_form)
+        form = filled_form(view.edit_form)
         if form is None:
             return self._invalid(form)
         form._id = pk  # FAB's trick for its Unique validator: the row itself is no duplicate
@@ -140,9 +154,59 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
         return self._saved(view, item, 200, view.pre_update, lambda _item: None,
                            view.post_update)
 
-    def _filled(self, form_class):
-        data = _form_data()
-        return None if data is None else form_class(formdata=data, meta={"csrf": False})
+    @expose("/choices/<field>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("choices")
+    def choices(self, field: str):
+        """What a field of the form may be given, as the form offers it.
+        ---
+        get:
+          summary: The values a field of the form may take, as the web form offers them (only
+            rows one may choose); for a field typed into on the web (an enterprise among
+            thousands), the matches of q, 2 characters or more, at most 20
+          parameters:
+          - in: path
+            name: field
+            required: true
+            schema:
+              type: string
+          - in: query
+            name: q
+            schema:
+              type: string
+          responses:
+            200:
+              description: The values, each with its text
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      results:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            id: {}
+                            text:
+                              type: string
+            404:
+              $ref: '#/components/responses/404'
+        """
+        view = self._web()
+        form_class = view.add_form if "post" in self.include_route_methods else view.edit_form
+        form = form_class(formdata=None, meta={"csrf": False})
+        bound = form._fields.get(field)
+        if bound is None or not hasattr(bound, "iter_choices") and \
+                type(bound).__name__ != "LookupField":
+            return self.response_404()
+        if type(bound).__name__ == "LookupField":
+            found = view.lookup_matches(field, request.args.get("q", ""))
+        else:
+            found = [{"id": value, "text": str(text)} for value, text, *_ in bound.iter_choices()
+                     if value not in ("", "__None")]
+        return self.response(200, results=found)
 
     def _invalid(self, form):
         if form is None:
@@ -157,6 +221,8 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
             db.session.commit()
         except Refused as refused:
             return self.response_422(message=str(refused))
+        except MetOtherwise as met:  # e.g. a declared certificate found in the roster
+            return self.response(200, id=met.row_id, message=str(met))
         except IntegrityError as error:
             db.session.rollback()
             log.warning("API form database error: %s", error.orig)
@@ -171,6 +237,8 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
         # DocumentedAnswers adds 401 and 403 to it: the rest is the form's.
         super().operation_helper(path=path, operations=operations, methods=methods, func=func,
                                  **kwargs)
+        if func.__name__ not in ("post", "put"):
+            return
         adding = func.__name__ == "post"
         view = self._web()
         schema = form_schema(view.add_form if adding else view.edit_form)
@@ -185,6 +253,9 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
                          security=[{"jwt": []}],
                          requestBody={"required": True, "content": content})
         responses = operation.setdefault("responses", {})
+        if adding:  # MetOtherwise: an existing row met the request (a roster certificate)
+            responses["200"] = {"description": "Met by an existing row (id), as the message "
+                                "says; nothing added", "content": done["content"]}
         responses.update({"201" if adding else "200": done,
                           "400": {"$ref": "#/components/responses/400"},
                           "422": {"$ref": "#/components/responses/422"}})
@@ -197,5 +268,5 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
 def form_twin(view: type, resource: str, methods=("post", "put"), **declarations) -> type:
     """A FormTwinApi class for `view`'s forms, served at /api/v1/<resource>/."""
     return type(f"{view.__name__.removesuffix('View')}FormApi", (FormTwinApi,), {
-        "web_view": view, "resource_name": resource, "include_route_methods": set(methods),
-        **declarations})
+        "web_view": view, "resource_name": resource,
+        "include_route_methods": {*methods, "choices"}, **declarations})

@@ -171,9 +171,17 @@ class LookupViews:
     @has_access
     @permission_name("list")  # a view without a list maps it (method_permission_name)
     def lookup(self, column):
+        found = self.lookup_matches(column, request.args.get("q", ""))
+        if found is None:
+            abort(404)
+        return jsonify(results=found)
+
+    def lookup_matches(self, column: str, term: str) -> list[dict] | None:
+        """The matches of the typed text (at most MAX_MATCHES), or None: no such lookup.
+        The API's choices route answers with this too (api_forms.py)."""
         spec = self.lookups.get(column)
         if spec is None:
-            abort(404)
-        term = request.args.get("q", "").strip()[:MAX_TERM]
+            return None
+        term = term.strip()[:MAX_TERM]
         rows = spec.matches(term) if len(term) >= MIN_CHARS else []
-        return jsonify(results=[{"id": row.id, "text": spec.label(row)} for row in rows])
+        return [{"id": row.id, "text": spec.label(row)} for row in rows]

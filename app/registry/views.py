@@ -27,7 +27,7 @@ from ..models import (
     StoredFile,
 )
 from ..notifications import default_locale, notify, path_for
-from ..scoping import Refused, current_practitioner_id, may_see_person_files, refuse
+from ..scoping import MetOtherwise, Refused, current_practitioner_id, may_see_person_files, refuse
 from ..view_base import BaseView as ScopedBase
 from ..view_base import RegistryInterface
 from . import storage
@@ -44,6 +44,63 @@ def _me() -> Practitioner:
         abort(404)
     return person
 
+
+
+# ---------------------------------------------------------------- the rules of 入库登记
+# Shared by the page below and the API (entry_api.py): each answers None when done, or
+# the message saying why not, with nothing changed.
+LOCKED = _l("After registry entry the photo and signature change only through a data "
+            "correction application.")
+
+
+def save_details(person: Practitioner, values) -> str | None:
+    for field in EDITABLE:
+        value = (values.get(field) or "").strip()[:120]
+        if field == "phone" and not (value.isdigit() and len(value) == 11):
+            db.session.rollback()
+            return _("Mobile phone: enter the 11-digit number.")
+        setattr(person, field, value or None)
+    record("update", object_type="Practitioner", object_id=person.id,
+           detail={"changes": changes(person)})
+    db.session.commit()
+    return None
+
+
+def save_image(person: Practitioner, kind: str, content: bytes) -> str | None:
+    """The ID photo or the signature (kind), through every content check."""
+    if person.registry_status == RegistryStatus.entered:
+        return LOCKED
+    try:
+        normalised, content_type = check_and_normalise(kind, content)
+    except ImageRejected as rejected:
+        return _("Not accepted: %(why)s", why=rejected)
+    stored = storage.save(normalised, content_type)
+    setattr(person, f"{kind}_id", stored.id)
+    record("upload", object_type="Practitioner", object_id=person.id,
+           detail={"kind": kind, "file_id": stored.id, "size": stored.size})
+    db.session.commit()
+    return None
+
+
+def enter(person: Practitioner) -> tuple[str | None, bool]:
+    """Submit the entry: (why not, or None; whether it is complete at once, as it is when
+    a certificate is verified already)."""
+    statuses = {c.verification for c in person.certificates}
+    missing = []
+    if person.photo_id is None:
+        missing.append(_("the ID photo"))
+    if person.signature_id is None:
+        missing.append(_("the signature image"))
+    if not statuses - {VerificationStatus.rejected}:
+        missing.append(_("at least one qualification certificate"))
+    if missing:
+        return _("Still missing: %(m)s.", m="、".join(missing)), False
+    entered = VerificationStatus.verified in statuses
+    person.registry_status = RegistryStatus.entered if entered else RegistryStatus.pending
+    record("registry_entry", object_type="Practitioner", object_id=person.id,
+           detail={"status": person.registry_status.name})
+    db.session.commit()
+    return None, entered
 
 
 class RegistryEntryView(BaseView):
@@ -69,17 +126,9 @@ class RegistryEntryView(BaseView):
     @expose("/details", methods=["POST"])
     @has_access
     def details(self):
-        person = _me()
-        for field in EDITABLE:
-            value = request.form.get(field, "").strip()[:120]
-            if field == "phone" and not (value.isdigit() and len(value) == 11):
-                flash(_("Mobile phone: enter the 11-digit number."), "danger")
-                return redirect(url_for(".index"))
-            setattr(person, field, value or None)
-        record("update", object_type="Practitioner", object_id=person.id,
-               detail={"changes": changes(person)})
-        db.session.commit()
-        flash(_("Your personal data has been saved."), "success")
+        problem = save_details(_me(), request.form)
+        flash(problem or _("Your personal data has been saved."),
+              "danger" if problem else "success")
         return redirect(url_for(".index"))
 
     @expose("/upload/<kind>", methods=["POST"])
@@ -87,48 +136,20 @@ class RegistryEntryView(BaseView):
     def upload(self, kind):
         if kind not in SPECS:
             abort(404)
-        person = _me()
-        if person.registry_status == RegistryStatus.entered:
-            flash(_("After registry entry the photo and signature change only through a data "
-                    "correction application."), "warning")
-            return redirect(url_for(".index"))
         upload = request.files.get("file")
-        content = upload.read(SPECS[kind].max_bytes + 1) if upload else b""
-        try:
-            normalised, content_type = check_and_normalise(kind, content)
-        except ImageRejected as rejected:
-            flash(_("Not accepted: %(why)s", why=rejected), "danger")
-            return redirect(url_for(".index"))
-        stored = storage.save(normalised, content_type)
-        setattr(person, f"{kind}_id", stored.id)
-        record("upload", object_type="Practitioner", object_id=person.id,
-               detail={"kind": kind, "file_id": stored.id, "size": stored.size})
-        db.session.commit()
-        flash(_("Uploaded. Check the preview below."), "success")
+        problem = save_image(_me(), kind, upload.read(SPECS[kind].max_bytes + 1) if upload
+                             else b"")
+        flash(problem or _("Uploaded. Check the preview below."),
+              "warning" if problem == LOCKED else "danger" if problem else "success")
         return redirect(url_for(".index"))
 
     @expose("/submit", methods=["POST"])
     @has_access
     def submit(self):
-        person = _me()
-        statuses = {c.verification for c in person.certificates}
-        missing = []
-        if person.photo_id is None:
-            missing.append(_("the ID photo"))
-        if person.signature_id is None:
-            missing.append(_("the signature image"))
-        if not statuses - {VerificationStatus.rejected}:
-            missing.append(_("at least one qualification certificate"))
-        if missing:
-            flash(_("Still missing: %(m)s.", m="、".join(missing)), "danger")
-            return redirect(url_for(".index"))
-        entered = VerificationStatus.verified in statuses
-        person.registry_status = RegistryStatus.entered if entered else RegistryStatus.pending
-        record("registry_entry", object_type="Practitioner", object_id=person.id,
-               detail={"status": person.registry_status.name})
-        db.session.commit()
-        flash(_("Registry entry complete.") if entered else
-              _("Submitted: a reviewer will verify your certificate."), "success")
+        problem, entered = enter(_me())
+        flash(problem or (_("Registry entry complete.") if entered else
+                          _("Submitted: a reviewer will verify your certificate.")),
+              "danger" if problem else "success")
         return redirect(url_for(".index"))
 
     @expose("/file/<int:file_id>")
@@ -203,6 +224,9 @@ class MyQualificationCertificateView(ScopedBase):
         flash(_("Added: a reviewer will verify the certificate with your scan."), "success")
         return None
 
+    def pre_add(self, item):  # the API's add (app/accounts/api_forms.py)
+        self.declare(item)
+
     def declare(self, item):
         person = db.session.get(Practitioner, current_practitioner_id())
         if person is None:
@@ -226,7 +250,8 @@ class MyQualificationCertificateView(ScopedBase):
             record("certificate_claim", object_type="QualificationCertificate",
                    object_id=roster.id, detail={"matched": "roster"})
             db.session.commit()
-            raise AlreadyVerified(_("The certificate matches the roster and is verified."))
+            raise AlreadyVerified(_("The certificate matches the roster and is verified."),
+                                  roster.id)
         scan = request.files.get("scan")
         content = scan.read(SCAN.max_bytes + 1) if scan else b""
         if not content:
@@ -247,9 +272,8 @@ class MyQualificationCertificateView(ScopedBase):
             refuse(_("A verified certificate cannot be changed."))
 
 
-class AlreadyVerified(Exception):
-    """Not an error: the roster row was linked instead of adding a new one. FAB shows the
-    message of whatever pre_add raises; the add itself is skipped."""
+class AlreadyVerified(MetOtherwise):  # noqa: N818 - not an error
+    """The roster row was linked instead of adding a new one."""
 
 
 def tell_verification_result(certificate: QualificationCertificate) -> None:
