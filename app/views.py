@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 
 from . import audit_labels
-from .accounts.api_base import RegistryApi, add_twins, all_of, unique_value
+from .accounts.api_base import RegistryApi, add_twins, all_of, twin, unique_value
 from .accounts.enterprise_staff import EnterpriseStaffView
 from .accounts.lookups import ENTERPRISES, LookupViews, accounts
 from .accounts.signup_api import SignupApi
@@ -353,6 +353,15 @@ class EnterpriseApi(RegistryApi):
 
 
 APIS = [PractitionerApi, EnterpriseApi, WorkflowApi, PublicVerificationApi, SignupApi]
+# The enterprise's own record and its practitioners, as its staff see them on the web.
+ENTERPRISE_APIS = [
+    twin(OwnEnterpriseView, "own_enterprise", list_columns=["id", *OwnEnterpriseView.show_columns],
+         show_columns=["id", *OwnEnterpriseView.show_columns], openapi_spec_tag="Enterprise"),
+    twin(EnterpriseEmploymentView, "enterprise_employment", openapi_spec_tag="Enterprise",
+         list_columns=(employment := ["id", "practitioner.id", "practitioner.real_name",
+                                      "start_date", "end_date", "contract_checked",
+                                      "insurance_checked"]), show_columns=employment),
+]
 
 # ---------------------------------------------------------------- menus
 # (view, menu name, category, icon). Menu names are stable identifiers (they name FAB's
@@ -413,6 +422,6 @@ def register(appbuilder) -> None:
         appbuilder.add_api(api)
     # The twins of web screens (app/accounts/api_base.py, api_forms.py), after the screens.
     add_twins(appbuilder, [
-        RegistryEntryApi, *certificate_apis(QualificationCertificateAdminView),
+        *ENTERPRISE_APIS, RegistryEntryApi, *certificate_apis(QualificationCertificateAdminView),
         *APPLICATION_APIS, *APPLICATION_FORM_APIS, *SERVICE_APIS,
         *registration_apis(EnterpriseRegistrationView, RegistrationAdminView)])

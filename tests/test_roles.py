@@ -100,8 +100,10 @@ def test_every_exposed_route_is_protected_or_deliberately_public(app):
               "SecurityApi.login", "SecurityApi.refresh",
               "TwoFactorCodeView.code",  # the login's code step, for a login waiting for it
               "SignupView.practitioner", "SignupView.enterprise",  # anyone may sign up
-              # anyone may check a certificate or its file (公众查询)
+              "SignupApi.signup",  # the same through the API (app/accounts/signup_api.py)
+              # anyone may check a certificate or its file (公众查询), by page or API
               "PublicVerificationView.query", "PublicVerificationView.certificate",
+              "PublicVerificationApi.certificate", "PublicVerificationApi.registration",
               "CertificateFileCheckView.index",
               # anyone may read the published, anonymised questions and answers (常见问题)
               "FaqView.index"}

@@ -163,8 +163,9 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
         ---
         get:
           summary: The values a field of the form may take, as the web form offers them (only
-            rows one may choose); for a field typed into on the web (an enterprise among
-            thousands), the matches of q, 2 characters or more, at most 20
+            rows one may choose; a specialty with its qualification); for a field typed into
+            on the web (an enterprise among thousands), the matches of q, 2 characters or
+            more, at most 20
           parameters:
           - in: path
             name: field
@@ -203,6 +204,11 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
             return self.response_404()
         if type(bound).__name__ == "LookupField":
             found = view.lookup_matches(field, request.args.get("q", ""))
+        elif hasattr(bound, "_get_object_list"):  # rows: with the qualification they are of
+            found = [{"id": int(pk), "text": str(bound.get_label(row)),
+                      **({"qualification": row.qualification_id}
+                         if hasattr(row, "qualification_id") else {})}
+                     for pk, row in bound._get_object_list()]
         else:
             found = [{"id": value, "text": str(text)} for value, text, *_ in bound.iter_choices()
                      if value not in ("", "__None")]
