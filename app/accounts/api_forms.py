@@ -54,6 +54,11 @@ def filled_form(form_class):
     return None if data is None else form_class(formdata=data, meta={"csrf": False})
 
 
+def field_errors(form) -> dict[str, list[str]]:
+    """A form's errors as a 422's message: each field with its (Chinese) messages."""
+    return {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+
+
 def _property(field) -> dict:
     """A form field as a JSON Schema property (the request body of the document)."""
     kind = type(field).__name__
@@ -217,8 +222,7 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
     def _invalid(self, form):
         if form is None:
             return self.response_400(message=gettext("The request body must be a JSON object."))
-        return self.response_422(message={name: [str(m) for m in messages]
-                                          for name, messages in form.errors.items()})
+        return self.response_422(message=field_errors(form))
 
     def _saved(self, view, item, status: int, before, store, after):
         try:

@@ -9,7 +9,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_babel import gettext
 
 from .api_answers import DocumentedAnswers
-from .api_forms import filled_form, form_schema
+from .api_forms import field_errors, filled_form, form_schema
 from .signup_views import REFUSED, EnterpriseSignupForm, PractitionerSignupForm, SignupView
 
 FORMS = {"practitioner": PractitionerSignupForm, "enterprise": EnterpriseSignupForm}
@@ -31,8 +31,7 @@ class SignupApi(DocumentedAnswers, BaseApi):
         if form is None:
             return self.response_400(message=gettext("The request body must be a JSON object."))
         if not form.validate():
-            return self.response_422(message={k: [str(m) for m in v]
-                                              for k, v in form.errors.items()})
+            return self.response_422(message=field_errors(form))
         if kind == "practitioner":
             problem = None if SignupView._create_practitioner(form) else str(REFUSED)
         else:

@@ -13,7 +13,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_babel import gettext
 
 from ..accounts.api_answers import DocumentedAnswers
-from ..accounts.api_forms import filled_form
+from ..accounts.api_forms import field_errors, filled_form
 from ..dates import province_today
 from .public_record import (
     certificate_by_token,
@@ -138,8 +138,7 @@ class PublicVerificationApi(DocumentedAnswers, BaseApi):
         if form is None:
             return self.response_400(message=gettext("The request body must be a JSON object."))
         if not form.validate():
-            return self.response_422(message={k: [str(m) for m in v]
-                                              for k, v in form.errors.items()})
+            return self.response_422(message=field_errors(form))
         registration = registration_by_name_and_number(form.real_name.data, form.number.data)
         _audit_lookup("verify_lookup", "Registration", registration and registration.id,
                       found=registration is not None)
