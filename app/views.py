@@ -63,6 +63,7 @@ from .models import (
 )
 from .notifications import deliver_outbox
 from .registry.entry_api import RegistryEntryApi, certificate_apis
+from .registry.roster_api import RosterImportApi
 from .registry.roster_views import RosterImportView
 from .registry.views import MyQualificationCertificateView, RegistryEntryView, tell_verification_result
 from .reporting.views import DashboardView, EnterpriseDashboardView
@@ -422,6 +423,7 @@ def register(appbuilder) -> None:
         appbuilder.add_api(api)
     # The twins of web screens (app/accounts/api_base.py, api_forms.py), after the screens.
     add_twins(appbuilder, [
-        *ENTERPRISE_APIS, RegistryEntryApi, *certificate_apis(QualificationCertificateAdminView),
+        *ENTERPRISE_APIS, RegistryEntryApi, RosterImportApi,
+        *certificate_apis(QualificationCertificateAdminView),
         *APPLICATION_APIS, *APPLICATION_FORM_APIS, *SERVICE_APIS,
         *registration_apis(EnterpriseRegistrationView, RegistrationAdminView)])

@@ -1,7 +1,8 @@
 """入库登记 over the API: the practitioner's record, personal data, the ID photo and the
 signature image (multipart/form-data, through every content check of the page), and the
-submission. The twin of RegistryEntryView: its permission pairs (api_base.add_twins) and
-its rules (save_details, save_image, enter in views.py), called, not copied."""
+submission; then the qualification certificates and the authority's roster. The twin of
+RegistryEntryView: its permission pairs (api_base.add_twins) and its rules (save_details,
+save_image, enter in views.py), called, not copied."""
 from __future__ import annotations
 
 from flask import request

@@ -38,6 +38,67 @@ SESSION_KEY = "roster_upload"
 MULTIPART_OVERHEAD = 64 * 1024
 
 
+# ---------------------------------------------------------------- shared with the API
+# (entry_api.py RosterImportApi): each answers the result, or the sentence saying why not.
+def too_large_message() -> str:
+    return _("The file is larger than %(mb)s MB; split it into smaller files.",
+             mb=MAX_UPLOAD_BYTES // (1024 * 1024))
+
+
+def received_roster():
+    """(data, kind, report) of the uploaded file, checked; or why not, as a str."""
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+        return too_large_message()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _("Choose a .csv, .xlsx, .xls or .ods file to import.")
+    data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return too_large_message()
+    try:
+        kind = file_kind(upload.filename, data)
+        return data, kind, validate_roster(data, upload.filename)
+    except RosterFileError as error:
+        return str(error)
+
+
+def keep_upload(data: bytes, kind: str, replacing: int | None = None) -> int:
+    """Store the upload until it is confirmed (the previous pending one removed)."""
+    if replacing is not None:
+        db.session.query(StoredFile).filter_by(id=replacing).delete()
+    stored = StoredFile(sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data,
+                        content_type=CONTENT_TYPES[kind])
+    db.session.add(stored)
+    db.session.commit()
+    return stored.id
+
+
+def import_kept(file_id: int | None):
+    """Validate the kept file again (the register may have changed) and import it: the
+    report, or why not (a str). A report that no longer passes is returned unimported."""
+    stored = db.session.get(StoredFile, file_id) if file_id is not None else None
+    if stored is None or stored.data is None:
+        return _("The uploaded file is no longer available; upload it again.")
+    # A zip workbook's content decides between .xlsx and .ods (file_kind); a compound file
+    # stored here is an .xls (an encrypted one is refused before it is kept).
+    name = "roster.csv" if stored.content_type == CONTENT_TYPES["csv"] else "roster.xls"
+    try:
+        report = validate_roster(stored.data, name)
+    except RosterFileError as error:
+        return str(error)
+    if not report.ok:
+        return report
+    db.session.delete(stored)  # removed in the same transaction as the import
+    try:
+        apply_roster(report)
+    except RosterImportError as error:
+        return str(error)
+    log.info("roster import: %s new, %s unchanged", report.imported, report.unchanged)
+    record("roster_import", object_type="QualificationCertificate", commit=True,
+           detail={"imported": report.imported, "unchanged": report.unchanged})
+    return report
+
+
 class RosterImportView(BaseView):
     route_base = "/roster"
     default_view = "upload"
@@ -52,45 +113,20 @@ class RosterImportView(BaseView):
         flash(message, "danger")
         return redirect(url_for(".upload"))
 
-    def _too_large(self):
-        return self._refuse(_("The file is larger than %(mb)s MB; split it into smaller files.",
-                              mb=MAX_UPLOAD_BYTES // (1024 * 1024)))
-
     @expose("/upload", methods=["GET", "POST"])
     @has_access
     def upload(self):
         if request.method == "GET":
             return self._upload_page()
-        if (request.content_length or 0) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
-            return self._too_large()
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            return self._refuse(_("Choose a .csv, .xlsx, .xls or .ods file to import."))
-        data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            return self._too_large()
-        try:
-            kind = file_kind(upload.filename, data)
-            report = validate_roster(data, upload.filename)
-        except RosterFileError as error:
-            return self._refuse(str(error))
+        received = received_roster()
+        if isinstance(received, str):
+            return self._refuse(received)
+        data, kind, report = received
         file_id = None
-        if report.ok and report.new:
-            file_id = self._keep(data, kind)
+        if report.ok and report.new:  # one pending upload per session
+            file_id = session[SESSION_KEY] = keep_upload(data, kind, session.pop(SESSION_KEY,
+                                                                                 None))
         return self._preview(report, file_id)
-
-    def _keep(self, data: bytes, kind: str) -> int:
-        """Store the upload until it is confirmed; one pending upload per session."""
-        previous = session.pop(SESSION_KEY, None)
-        if previous is not None:
-            db.session.query(StoredFile).filter_by(id=previous).delete()
-        stored = StoredFile(
-            sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data,
-            content_type=CONTENT_TYPES[kind])
-        db.session.add(stored)
-        db.session.commit()
-        session[SESSION_KEY] = stored.id
-        return stored.id
 
     def _preview(self, report, file_id: int | None):
         return self.render_template(
@@ -101,33 +137,16 @@ class RosterImportView(BaseView):
     @has_access
     def confirm(self):
         file_id = request.form.get("file_id", type=int)
-        stored = None
-        if file_id is not None and file_id == session.get(SESSION_KEY):
-            stored = db.session.get(StoredFile, file_id)
-        if stored is None or stored.data is None:
-            return self._refuse(_("The uploaded file is no longer available; upload it again."))
-        # A zip workbook's content decides between .xlsx and .ods (file_kind); a compound file
-        # stored here is an .xls (an encrypted one is refused before it is kept).
-        name = "roster.csv" if stored.content_type == CONTENT_TYPES["csv"] else "roster.xls"
-        try:
-            report = validate_roster(stored.data, name)
-        except RosterFileError as error:
-            return self._refuse(str(error))
-        if not report.ok:
+        result = import_kept(file_id if file_id == session.get(SESSION_KEY) else None)
+        if isinstance(result, str):
+            return self._refuse(result)
+        if not result.imported and not result.ok:
             # The register changed since the preview: show what is wrong now.
             flash(_("The file no longer passes the checks; nothing was imported."), "danger")
-            return self._preview(report, None)
-        db.session.delete(stored)  # removed in the same transaction as the import
-        try:
-            apply_roster(report)
-        except RosterImportError as error:
-            return self._refuse(str(error))
+            return self._preview(result, None)
         session.pop(SESSION_KEY, None)
-        log.info("roster import: %s new, %s unchanged", report.imported, report.unchanged)
-        record("roster_import", object_type="QualificationCertificate", commit=True,
-               detail={"imported": report.imported, "unchanged": report.unchanged})
         flash(_("Imported %(new)s new certificates; %(unchanged)s were already on file and "
-                "unchanged.", new=report.imported, unchanged=report.unchanged), "success")
+                "unchanged.", new=result.imported, unchanged=result.unchanged), "success")
         return redirect(url_for("QualificationCertificateAdminView.list"))
 
     @expose("/template", methods=["GET"])
