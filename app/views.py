@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 
 from . import audit_labels
 from .accounts.api_base import RegistryApi, add_twins, all_of, twin, unique_value
+from .accounts.api_forms import form_twin
 from .accounts.enterprise_staff import EnterpriseStaffView
 from .accounts.lookups import ENTERPRISES, LookupViews, accounts
 from .accounts.signup_api import SignupApi
@@ -354,7 +355,8 @@ class EnterpriseApi(RegistryApi):
 
 
 APIS = [PractitionerApi, EnterpriseApi, WorkflowApi, PublicVerificationApi, SignupApi]
-# The enterprise's own record and its practitioners, as its staff see them on the web.
+# The enterprise's own record, its practitioners and its staff accounts (its administrator
+# adds them), as its staff see them on the web.
 ENTERPRISE_APIS = [
     twin(OwnEnterpriseView, "own_enterprise", list_columns=["id", *OwnEnterpriseView.show_columns],
          show_columns=["id", *OwnEnterpriseView.show_columns], openapi_spec_tag="Enterprise"),
@@ -362,6 +364,10 @@ ENTERPRISE_APIS = [
          list_columns=(employment := ["id", "practitioner.id", "practitioner.real_name",
                                       "start_date", "end_date", "contract_checked",
                                       "insurance_checked"]), show_columns=employment),
+    twin(EnterpriseStaffView, "enterprise_staff", openapi_spec_tag="Enterprise",
+         list_columns=(staff := ["id", "user.id", "user.username", "user.first_name",
+                                 "is_admin", "active"]), show_columns=staff),
+    form_twin(EnterpriseStaffView, "enterprise_staff", ("post",), openapi_spec_tag="Enterprise"),
 ]
 
 # ---------------------------------------------------------------- menus

@@ -11,7 +11,41 @@ document wrongly; found by Schemathesis (tests/api/test_schemathesis.py).
   catalogue's header ("Project-Id-Version: …"): an absent description is empty here."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
+
+from ..enums import N_
+
+# marshmallow's own messages (FAB's model APIs validate with it), in the reader's language.
+SCHEMA_MESSAGES = [(re.compile(pattern), msgid) for pattern, msgid in (
+    (r"Missing data for required field\.", N_("This field is required.")),
+    (r"Field may not be null\.", N_("This field may not be empty.")),
+    (r"Unknown field\.", N_("This field is not known here.")),
+    (r"Not a valid string\.", N_("Not a valid text.")),
+    (r"Not a valid integer\.", N_("Not a valid whole number.")),
+    (r"Not a valid date\.", N_("Not a valid date (YYYY-MM-DD).")),
+    (r"Not a valid boolean\.", N_("Not a valid yes/no value (true or false).")),
+    (r"Invalid input type\.", N_("The value is of the wrong type.")),
+    (r"Must be one of: (?P<choices>.*)\.", N_("Must be one of: %(choices)s.")),
+    (r"Longer than maximum length (?P<max>\d+)\.", N_("At most %(max)s characters.")),
+)]
+
+
+def in_readers_language(message):
+    """A 400 or 422 message with marshmallow's English texts said in the reader's language;
+    the app's own messages are already translated and pass unchanged."""
+    if isinstance(message, dict):
+        return {key: in_readers_language(value) for key, value in message.items()}
+    if isinstance(message, list):
+        return [in_readers_language(value) for value in message]
+    if isinstance(message, str):
+        for pattern, msgid in SCHEMA_MESSAGES:
+            matched = pattern.fullmatch(message)
+            if matched:
+                return gettext(msgid, **matched.groupdict())
+    return message
+
 
 PROTECTED = {"401": {"$ref": "#/components/responses/401"},
              "403": {"$ref": "#/components/responses/403"}}
@@ -57,6 +91,12 @@ class DocumentedAnswers:
             api_spec.components.responses[status] = {
                 "description": text, "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"message": TEXT_OR_FIELDS}}}}}
+
+    def response_400(self, message=None):
+        return super().response_400(message=in_readers_language(message))
+
+    def response_422(self, message=None):
+        return super().response_422(message=in_readers_language(message))
 
     def response_404(self):
         # FAB says "Not found" in English; the pages say it in the reader's language.

@@ -113,3 +113,19 @@ def test_a_question_is_asked_answered_and_its_message_read(app):
     reread = client.get(f"/api/v1/my_message/{about['id']}", headers=headers).get_json()
     assert reread["result"]["read_at"] is not None
     assert client.post("/api/v1/my_message/read_all", headers=headers).get_json()["marked"] >= 1
+
+
+def test_the_enterprise_administrator_adds_a_staff_account(app):
+    client, headers = _bearer(app, "ent_a")
+    made = client.post("/api/v1/enterprise_staff/", headers=headers, json={
+        "username": "ent_a_clerk", "full_name": "李经办", "email": "",
+        "password": "Clerk-Passw0rd!x"})
+    assert made.status_code == 201, made.get_json()
+    listed = client.get("/api/v1/enterprise_staff/", headers=headers).get_json()["result"]
+    assert {row["user"]["username"] for row in listed} >= {"ent_a", "ent_a_clerk"}
+    other, other_headers = _bearer(app, "ent_b")
+    theirs = other.get("/api/v1/enterprise_staff/", headers=other_headers).get_json()["result"]
+    assert "ent_a_clerk" not in {row["user"]["username"] for row in theirs}
+    weak = client.post("/api/v1/enterprise_staff/", headers=headers, json={
+        "username": "ent_a_weak", "full_name": "王经办", "password": "123456"})
+    assert weak.status_code == 422 and "password" in weak.get_json()["message"]

@@ -39,3 +39,6 @@ def test_a_status_that_does_not_exist_is_refused_naming_the_field(app):
     enterprise = db.session.scalar(sa.select(Enterprise).limit(1))
     response = _put(app, enterprise.id, {"status": "Active"})  # the English label, not a name
     assert response.status_code == 422 and "status" in response.get_json()["message"]
+    # marshmallow's English, said in Chinese (app/accounts/api_answers.py)
+    [said] = response.get_json()["message"]["status"]
+    assert said.startswith("必须是以下之一：") and "active" in said
