@@ -4,13 +4,17 @@ the business rules' refusals, edits only of one's own draft; a question asked, a
 the authority and read, with the message the asker is sent."""
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 import sqlalchemy as sa
 
-from app.enums import ApplicationState
+from app.applications.forms import APPLICATION_FORMS
+from app.enums import ApplicationState, ApplicationType
 from app.extensions import db
 from app.models import Application, Specialty
 from tests import logins
-from tests.workflow_support import enterprise_of, make_applicant, qualification
+from tests.workflow_support import enterprise_of, make_applicant, put_registration, qualification
 
 
 def _bearer(app, username: str):
@@ -129,3 +133,87 @@ def test_the_enterprise_administrator_adds_a_staff_account(app):
     weak = client.post("/api/v1/enterprise_staff/", headers=headers, json={
         "username": "ent_a_weak", "full_name": "王经办", "password": "123456"})
     assert weak.status_code == 422 and "password" in weak.get_json()["message"]
+
+
+def _draft_body(client, headers, app_type: str, enterprise) -> dict:
+    """A valid body for each type, its related rows taken from the form's own choices."""
+    def choices(field):
+        answer = client.get(f"/api/v1/apply_{app_type}/choices/{field}", headers=headers)
+        assert answer.status_code == 200, (app_type, field, answer.get_json())
+        return answer.get_json()["results"]
+
+    q = qualification("constructor")
+    held, other = q.specialties[0].id, q.specialties[1].id
+    registration = {"registration": choices("registration")[0]["id"]} \
+        if app_type in ("change", "renewal", "add_specialty", "cancellation") else {}
+    return {**registration, **{
+        "initial": {"qualification": q.id, "specialties": [other], "enterprise": enterprise.id},
+        "re_registration": {"qualification": q.id, "specialties": [held],
+                            "enterprise": enterprise.id, "continuing_education": "2025年 24学时"},
+        "change": {"enterprise": enterprise.id, "change_reason": "工作调动"},
+        "renewal": {"specialties": [held], "continuing_education": "2025年 24学时"},
+        "add_specialty": {"specialties": [other]},
+        "cancellation": {"cancellation_reason": "不再从事相关工作"},
+        "correction": {"correction_field": "phone", "correction_value": "13800000009",
+                       "correction_reason": "手机号码已更换"},
+    }[app_type]}
+
+
+@pytest.mark.parametrize("app_type", [t.name for t in APPLICATION_FORMS])
+def test_a_draft_of_each_type_through_its_own_form(app, app_type):
+    enterprise = enterprise_of("ent_a", app)
+    person = make_applicant(app, f"api_{app_type}", enterprise)
+    registration = put_registration(person, enterprise, [dt.date(2027, 1, 15)])
+    client, headers = _bearer(app, f"api_{app_type}")
+    made = client.post(f"/api/v1/apply_{app_type}/", headers=headers,
+                       json=_draft_body(client, headers, app_type, enterprise_of("ent_b", app)
+                                        if app_type == "change" else enterprise))
+    assert made.status_code == 201, made.get_json()
+    shown = client.get(f"/api/v1/my_application/{made.get_json()['id']}",
+                       headers=headers).get_json()["result"]
+    assert (shown["app_type"], shown["state"]) == (app_type, "draft")
+    if "registration" in APPLICATION_FORMS[ApplicationType[app_type]]:
+        assert shown["registration"]["id"] == registration.id
+    # Another person's registration is not among the choices, and naming it is refused.
+    others = db.session.scalar(sa.text(
+        "SELECT r.id FROM registration r JOIN practitioner p ON p.id = r.practitioner_id "
+        "WHERE p.real_name = '测试乙'"))
+    if "registration" in APPLICATION_FORMS[ApplicationType[app_type]]:
+        assert others not in {c["id"] for c in client.get(
+            f"/api/v1/apply_{app_type}/choices/registration", headers=headers
+        ).get_json()["results"]}
+
+
+def test_a_certificate_off_the_roster_is_declared_with_its_scan_and_verified(app):
+    import io
+
+    from tests import image_samples
+
+    client, headers = _bearer(app, "prac_b")
+    q = qualification("constructor")
+    made = client.post("/api/v1/my_qualification_certificate/", headers=headers, data={
+        "qualification": str(q.id), "specialty": str(q.specialties[1].id),
+        "certificate_number": "JZ-OFF-ROSTER-1", "issue_date": "2024-05-20",
+        "scan": (io.BytesIO(image_samples.scan_pdf()), "scan.pdf")},
+        content_type="multipart/form-data")
+    assert made.status_code == 201, made.get_json()
+    pk = made.get_json()["id"]
+    mine = client.get(f"/api/v1/my_qualification_certificate/{pk}", headers=headers).get_json()
+    assert mine["result"]["verification"] == "pending"
+    without_scan = client.post("/api/v1/my_qualification_certificate/", headers=headers, json={
+        "qualification": q.id, "specialty": q.specialties[1].id,
+        "certificate_number": "JZ-OFF-ROSTER-2", "issue_date": "2024-05-20"})
+    assert without_scan.status_code == 422 and "扫描" in without_scan.get_json()["message"]
+
+    staff, staff_headers = _bearer(app, "reviewer")
+    unreasoned = staff.put(f"/api/v1/qualification_roster/{pk}", headers=staff_headers,
+                           json={"verification": "rejected"})
+    assert unreasoned.status_code == 422 and "理由" in unreasoned.get_json()["message"]
+    verified = staff.put(f"/api/v1/qualification_roster/{pk}", headers=staff_headers,
+                         json={"verification": "verified"})
+    assert verified.status_code == 200, verified.get_json()
+    mine = client.get(f"/api/v1/my_qualification_certificate/{pk}", headers=headers).get_json()
+    assert mine["result"]["verification"] == "verified"
+    told = client.get("/api/v1/my_message/", headers=headers).get_json()["result"]
+    assert [m["kind"] for m in told if "JZ-OFF-ROSTER-1" in m["title"]] == [
+        "certificate_verification"]
