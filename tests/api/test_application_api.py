@@ -100,3 +100,32 @@ def test_the_authority_queue_is_due_first_and_filters_as_the_screen(app):
     drafts = db.session.scalars(sa.select(Application.id).where(
         Application.state == ApplicationState.draft)).all()
     assert drafts and not set(drafts) & set(everything["ids"])
+
+
+def test_a_return_is_answered_item_by_item_and_resubmitted(app):
+    enterprise = enterprise_of("ent_a", app)
+    person = make_applicant(app, "api_answer", enterprise)
+    pk = put_application(person, enterprise, ApplicationState.pending_enterprise)
+    staff, staff_headers = _bearer(app, "ent_a")
+    returned = staff.post(f"/api/v1/application/{pk}/enterprise_return", headers=staff_headers,
+                          json={"reason": "联系方式有误",
+                                "items": [{"field": "phone", "reason": "请填写本人手机号码"}]})
+    assert returned.status_code == 200, returned.get_json()
+    client, headers = _bearer(app, "api_answer")
+    shown = client.get(f"/api/v1/my_application/{pk}", headers=headers).get_json()["result"]
+    assert [(c["key"], c["reason"]) for c in shown["to_correct"]] == [("phone", "请填写本人手机号码")]
+    bad = client.post(f"/api/v1/my_application/{pk}/answer", headers=headers,
+                      json={"phone": "12345"})
+    assert bad.status_code == 422 and set(bad.get_json()["message"]) == {"phone"}
+    assert db.session.get(Practitioner, person.id).phone == "13700000000"  # nothing kept
+    good = client.post(f"/api/v1/my_application/{pk}/answer", headers=headers,
+                       json={"phone": "13911112222"})
+    assert good.status_code == 200, good.get_json()
+    db.session.expire_all()
+    assert db.session.get(Practitioner, person.id).phone == "13911112222"
+    resubmit = next(t for t in client.get(f"/api/v1/my_application/{pk}", headers=headers)
+                    .get_json()["result"]["transitions"] if t["name"] == "resubmit")
+    assert client.post(resubmit["url"], headers=headers, json={}).status_code == 200
+    again = client.post(f"/api/v1/my_application/{pk}/answer", headers=headers,
+                        json={"phone": "13911113333"})
+    assert again.status_code == 409
