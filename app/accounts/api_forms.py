@@ -167,10 +167,10 @@ class FormTwinApi(DocumentedAnswers, BaseApi):
         """What a field of the form may be given, as the form offers it.
         ---
         get:
-          summary: The values a field of the form may take, as the web form offers them (only
-            rows one may choose; a specialty with its qualification); for a field typed into
-            on the web (an enterprise among thousands), the matches of q, 2 characters or
-            more, at most 20
+          summary: The values a field of the form may take
+          description: As the web form offers them (only rows one may choose; a specialty
+            with its qualification); for a field typed into on the web (an enterprise among
+            thousands), the matches of q, 2 characters or more, at most 20
           parameters:
           - in: path
             name: field
