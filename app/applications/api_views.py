@@ -108,6 +108,7 @@ class OwnApplicationApi(ApplicationReadApi):
     """The practitioner's own, with the answer to a return (the web's 逐项补正)."""
 
     include_route_methods = {*ApplicationReadApi.include_route_methods, "answer"}
+    method_permission_name = {**ApplicationReadApi.method_permission_name, "answer": "edit"}
 
     @expose("/<int:pk>/answer", methods=["POST"])
     @protect()

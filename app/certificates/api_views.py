@@ -54,6 +54,8 @@ class RegistrationReadApi(WebTwinApi):
 
 class OwnRegistrationApi(RegistrationReadApi):
     include_route_methods = {*RegistrationReadApi.include_route_methods, "certificate"}
+    method_permission_name = {**RegistrationReadApi.method_permission_name,
+                              "certificate": "show"}
 
     @expose("/<int:pk>/certificate", methods=["GET"])
     @protect()
@@ -108,6 +110,7 @@ class OwnRegistrationApi(RegistrationReadApi):
 
 class RegisterApi(RegistrationReadApi):
     include_route_methods = {*RegistrationReadApi.include_route_methods, "export"}
+    method_permission_name = {**RegistrationReadApi.method_permission_name, "export": "export"}
 
     @expose("/export/<kind>", methods=["GET"])
     @protect()

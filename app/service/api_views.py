@@ -22,6 +22,7 @@ class MessageApi(WebTwinApi):
     list_columns = ["id", "title", "kind", "created_at", "read_at"]
     show_columns = ["id", "title", "body", "link", "kind", "created_at", "read_at"]
     include_route_methods = {*WebTwinApi.include_route_methods, "read_all"}
+    method_permission_name = {**WebTwinApi.method_permission_name, "read_all": "list"}
     openapi_spec_tag = "Messages"
 
     def pre_get(self, data):

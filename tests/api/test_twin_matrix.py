@@ -80,3 +80,62 @@ def test_a_row_outside_ones_scope_answers_exactly_like_a_missing_one(app, userna
     # Every role has rows outside its scope in the fixtures to try: another person's or
     # enterprise's, a draft, or an application in another queue's state.
     assert compared > 0
+
+
+def _visible_through(app, view, user) -> set[int]:
+    """The ids `user` sees through the view's base filters (as its pages and twins do)."""
+    from flask import g
+    from flask_login import login_user
+
+    with app.test_request_context():
+        login_user(user)
+        g.user = user
+        _count, items = view.datamodel.query(view._base_filters, page=0, page_size=10_000)
+        found = {view.datamodel.get_pk_value(item) for item in items}
+        db.session.rollback()
+    return found
+
+
+def test_every_id_route_answers_another_rows_id_exactly_like_a_missing_one(app):
+    """Every /api/v1 route with an id (reads, the forms' PUT, the answer to a return, the
+    certificate PDF), generated from the URL map: tried by the narrowest role that may use
+    it, an id of a row outside its scope answers what an id of no row answers. The
+    transition routes are generated the same way in tests/applications/test_workflow_matrix.py."""
+    from app.accounts.api_forms import FormTwinApi
+    from tests.route_support import ROLE_USERS, narrowest_role, routes
+
+    tried = []
+    for route in routes(app):
+        if not route.is_api or "pk" not in route.arguments or route.view is None:
+            continue
+        view = route.view
+        if isinstance(view, FormTwinApi):
+            view = view._web()
+        if getattr(view, "datamodel", None) is None:
+            continue  # the transition routes: see the docstring
+        role = narrowest_role(route)
+        username = ROLE_USERS[role]
+        if username is None or role == "superuser":
+            continue
+        user = app.appbuilder.sm.find_user(username=username)
+        every = set(db.session.scalars(sa.select(view.datamodel.obj.id)))
+        outside = sorted(every - _visible_through(app, view, user))
+        if not outside:
+            continue  # the role sees every row (the authority's registers)
+        client, headers = _bearer(app, username)
+        path = route.rule.replace("<int:pk>", "{pk}").replace("<pk>", "{pk}")
+        for method in sorted(route.methods):
+            def call(pk, method=method, path=path, client=client, headers=headers):
+                kwargs = {"json": {}} if method in ("POST", "PUT") else {}
+                answer = client.open(path.format(pk=pk), method=method, headers=headers,
+                                     **kwargs)
+                return answer.status_code, answer.get_json()
+
+            absent = call(max(every) + 1000)
+            assert absent[0] == 404, (route.rule, method, username, absent)
+            assert call(outside[0]) == absent, (route.rule, method, username, outside[0])
+            tried.append((route.rule, method))
+    rules = {rule for rule, _ in tried}
+    assert {"/api/v1/apply_initial/<pk>", "/api/v1/my_application/<int:pk>/answer",
+            "/api/v1/my_registration/<int:pk>/certificate", "/api/v1/my_message/<int:pk>",
+            "/api/v1/enterprise_queue/<int:pk>"} <= rules, sorted(rules)
