@@ -150,10 +150,15 @@ CERTIFICATE_SIGNING_KEY_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_KEY_PAS
 # told otherwise). Only the routes that declare a limit are limited: the public
 # verification pages, the sign-up pages (POST), and the login form and API login (POST,
 # by FAB's own AUTH_RATE_LIMITED; FAB reads AUTH_RATE_LIMIT once, when the app is built).
-# Memory storage counts per process, so several gunicorn workers each allow the full rate;
-# give them a shared store such as redis://host:6379/0 instead.
+# Memory storage counts per process, so several gunicorn workers each allow the full rate:
+# production warns at start-up, and takes REDIS_URL's Redis when it is set.
 RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+# Redis (README: Production): the state every app server shares. With it the rate-limit
+# counters are shared by every worker of every host, and e-mail copies, the daily work, large
+# roster imports and certificate batches go to the task queue (app/operations). Without it
+# (development) all of that happens in the one process, as it always did.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
 VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
 FAQ_RATE_LIMIT = os.environ.get("FAQ_RATE_LIMIT", "60 per minute")  # the public FAQ page
 AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
@@ -188,6 +193,19 @@ MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
 MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 10))
 # A copy that failed this many times is given up (state stays "failed").
 MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
+
+# Seconds between the retries of an e-mail copy that could not be sent (the queue worker's
+# back-off); without the queue the daily work retries them.
+MAIL_RETRY_SECONDS = [int(s) for s in os.environ.get("MAIL_RETRY_SECONDS", "5,15,60,300").split(",")]
+# When the queue runs the daily work (lapse, reminders, copies unsent, audit purge), in the
+# province's time; without the queue cron runs `flask daily run`.
+DAILY_TASKS_AT = os.environ.get("DAILY_TASKS_AT", "01:30")
+
+# How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (and
+# X-Request-Id); 0 trusts none, so that a client cannot choose the address the rate limits
+# count and the audit trail records (app/operations/request_log.py).
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
 # Reminders (flask reminders send, daily by cron; app/service/reminders.py).
 RENEWAL_REMINDER_DAYS = (90, 30)  # days before the earliest running specialty expiry

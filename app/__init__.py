@@ -61,9 +61,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object("config")
     if config:
         app.config.update(config)
+    from .operations import health, request_log
+
+    request_log.configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     _refuse_unsafe_production(app.config)
     _development_signing_key(app)
 
+    request_log.register(app)  # the request id first: every later hook may log
     db.init_app(app)
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -97,6 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views.register(appbuilder)
         appbuilder.post_init()
     commands.register(app)
+    health.register(app)
     dates.register(app)
     errors.register(app)
     request_checks.register(app)  # hostile input: 400 / 404 before any view runs
@@ -109,7 +114,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     two_factor_views.register(app)  # after password_change: a password to change comes first
     _refuse_owner_role(app)
     _warn_about_the_calendar(app)
+    _warn_about_per_process_limits(app)
     return app
+
+
+def _warn_about_per_process_limits(app: Flask) -> None:
+    """In production several workers serve; counters in each one's memory multiply every
+    rate limit by their number (README: Production)."""
+    if app.config.get("PRODUCTION") and str(app.config.get("RATELIMIT_STORAGE_URI", "")
+                                            ).startswith("memory://"):
+        app.logger.warning("RATELIMIT_STORAGE_URI is memory://: each worker counts its own "
+                           "rate limits; set REDIS_URL")
 
 
 def _warn_about_the_calendar(app: Flask) -> None:

@@ -1,8 +1,10 @@
 """Command-line tasks: `flask roles sync`, `flask demo load`, `flask demo accounts`,
 `flask roster import`, `flask registrations lapse`, `flask audit purge`,
-`flask reminders send`, `flask calendar show`, and `flask db grant-app-role` next to
-Flask-Migrate's `flask db`."""
+`flask reminders send`, `flask calendar show`, `flask daily run`, `flask queue worker`, and
+`flask db grant-app-role` next to Flask-Migrate's `flask db`."""
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 from flask import current_app
@@ -17,6 +19,8 @@ registrations_cli = AppGroup("registrations", help="The registration register.")
 audit_cli = AppGroup("audit", help="The audit trail.")
 reminders_cli = AppGroup("reminders", help="Reminders and e-mail copies of messages.")
 calendar_cli = AppGroup("calendar", help="The working calendar behind the time limits.")
+daily_cli = AppGroup("daily", help="The daily work: lapse, reminders, e-mail copies, audit purge.")
+queue_cli = AppGroup("queue", help="The task queue (REDIS_URL).")
 
 
 @roles_cli.command("sync")
@@ -191,6 +195,60 @@ def reminders_send(today) -> None:
                  failed=mail.failed))
 
 
+def run_daily(day_iso: str | None = None) -> dict:
+    """The day's work in one job: lapse the expired registrations first (a reminder must not
+    speak of a lapsed one), then the reminders, the e-mail copies still unsent and the audit
+    purge. Each part changes nothing when run again the same day; with Redis the day is
+    claimed too, so that only one host runs it (app/operations/schedule.py)."""
+    from .audit import purge
+    from .certificates.lapse import lapse_expired
+    from .operations.schedule import claim_day, release_day, schedule_next_daily
+    from .service.mailer import send_emails
+    from .service.reminders import send_reminders
+
+    day_iso = day_iso or province_today().isoformat()
+    if not claim_day(day_iso):
+        current_app.logger.info("daily work of %s: already run by another worker", day_iso)
+        return {"day": day_iso, "run": False}
+    try:
+        day = dt.date.fromisoformat(day_iso)
+        lapsed = lapse_expired(day)
+        reminders = send_reminders(day)
+        mail = send_emails()
+        purged = purge(current_app.config["AUDIT_RETENTION_DAYS"])
+    except Exception:
+        release_day(day_iso)  # the retry may run it
+        raise
+    finally:
+        schedule_next_daily()  # the next day's run, whatever became of this one
+    summary = {"day": day_iso, "run": True, "lapsed": lapsed.registrations,
+               "reminders": sum(reminders.reminders.values()), "mail_sent": mail.sent,
+               "mail_failed": mail.failed, "audit_purged": purged}
+    current_app.logger.info("daily work done: %s", summary)
+    return summary
+
+
+@daily_cli.command("run")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Run as of this date (YYYY-MM-DD); default: the province's date.")
+def daily_run(today) -> None:
+    """Run the daily work now (from cron when there is no queue; the queue schedules it
+    itself otherwise, and a day already run is not run again)."""
+    summary = run_daily(today.date().isoformat() if today else None)
+    click.echo(" ".join(f"{key}={value}" for key, value in summary.items()))
+
+
+@queue_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests).")
+def queue_worker(burst: bool) -> None:
+    """Do the queued work: e-mail copies, the daily work (scheduled by the queue itself),
+    large roster imports and certificate batches. Any number may run, on any host."""
+    from .operations.worker import work
+
+    if not work(current_app._get_current_object(), burst=burst):
+        raise click.ClickException("REDIS_URL is not set: there is no queue to work on.")
+
+
 @calendar_cli.command("show")
 @click.argument("year", type=click.IntRange(1900, 2999))
 def calendar_show(year: int) -> None:
@@ -229,3 +287,5 @@ def register(app) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(daily_cli)
+    app.cli.add_command(queue_cli)

@@ -71,6 +71,7 @@ COLUMN_LABELS = {
     "number_pattern": _l("Registration number pattern"),
     "actor_name": _l("User"),
     "client_address": _l("Client address"),
+    "request_id": _l("Request id"),
     "action": _l("Action"),
     "object_type": _l("Object type"),
     "object_id": _l("Object"),

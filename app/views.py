@@ -298,8 +298,8 @@ class AuditLogView(BaseView):
     list_title = _l("Audit log")
     list_columns = ["created_at", "actor_name", "actor_role", "client_address", "action",
                     "object_type", "object_id", "result"]
-    show_columns = list_columns + ["detail"]
-    search_columns = ["created_at", "actor_name", "action", "object_type", "result"]
+    show_columns = list_columns + ["request_id", "detail"]
+    search_columns = ["created_at", "actor_name", "action", "object_type", "result", "request_id"]
     base_order = ("created_at", "desc")
     formatters_columns = {"action": audit_labels.action_label,
                           "object_type": audit_labels.object_label,

@@ -1,5 +1,7 @@
 # Sourced by run.sh and test.sh: a virtual environment with the pinned dependencies and the
 # compiled translations. Needs only Python 3.11 (or newer) and access to PyPI.
+# REQUIREMENTS names the set: requirements.txt (the runtime, run.sh's default) or
+# requirements-dev.txt (the runtime and the tests' tools, test.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,12 +16,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 
-# Reinstall only when requirements.txt changed since the last successful install.
-stamp=.venv/.requirements.sha256
-wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+# Reinstall only when the set changed since its last successful install.
+REQUIREMENTS="${REQUIREMENTS:-requirements.txt}"
+stamp=".venv/.${REQUIREMENTS%.txt}.sha256"
+wanted=$(cat requirements.txt "$REQUIREMENTS" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  echo "setup: installing pinned dependencies (requirements.txt)"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "setup: installing pinned dependencies ($REQUIREMENTS)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
   echo "$wanted" > "$stamp"
 fi
 

@@ -2,7 +2,7 @@
 # Quick start: set everything up and run the whole test suite (SQLite, and PostgreSQL when
 # reachable; with CI=true PostgreSQL is required), the browser suite included, on every core
 # (pytest-xdist). Extra arguments go to pytest.
-source "$(dirname "$0")/setup.sh"
+REQUIREMENTS=requirements-dev.txt source "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/browser.sh"
 .venv/bin/ruff check --quiet .
 status=0

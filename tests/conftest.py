@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from tests import logins, people
 
 # The live_server fixture (a real threaded server) for any test.
-pytest_plugins = ["tests.live_server"]
+pytest_plugins = ["tests.live_server", "tests.redis_support"]
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

@@ -7,15 +7,16 @@ import ast
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-# What each package builds on: accounts ← registry ← applications ← certificates, service
-# ← reporting.
+# What each package builds on: operations (the deployment's plumbing: log, queue, health)
+# ← accounts ← registry ← applications ← certificates, service ← reporting.
 BUILDS_ON = {
-    "accounts": set(),
-    "registry": {"accounts"},
-    "applications": {"accounts", "registry"},
-    "certificates": {"accounts", "registry", "applications"},
-    "service": {"accounts", "registry", "applications"},
-    "reporting": {"accounts", "registry", "applications", "certificates", "service"},
+    "operations": set(),
+    "accounts": {"operations"},
+    "registry": {"operations", "accounts"},
+    "applications": {"operations", "accounts", "registry"},
+    "certificates": {"operations", "accounts", "registry", "applications"},
+    "service": {"operations", "accounts", "registry", "applications"},
+    "reporting": {"operations", "accounts", "registry", "applications", "certificates", "service"},
 }
 # The root modules that put the app together, and may therefore import every package.
 ASSEMBLERS = {"app", "app.views", "app.commands", "app.demo"}

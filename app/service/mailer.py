@@ -5,7 +5,8 @@ Each copy is claimed before it is sent by a conditional UPDATE that marks it "se
 counts the attempt, so the page that wrote it and the cron job running at the same moment
 never both send it. A claim left behind by a process that died is taken over once it is
 older than CLAIM_EXPIRES. A copy that could not be sent is marked "failed" with its attempts
-counted, and the cron job retries it until MAIL_MAX_ATTEMPTS."""
+counted, and it is retried until MAIL_MAX_ATTEMPTS: by the queue worker after its back-off
+(MAIL_RETRY_SECONDS) when REDIS_URL is set, else by the daily job."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,6 +33,7 @@ from ..notifications import (
     mail_enabled,
     now,
 )
+from ..operations.queue import enqueue
 from ..public_address import public_base_url
 
 RETRY_STATES = ("pending", "failed")
@@ -192,7 +194,29 @@ def send_emails(ids: Iterable[int] | None = None) -> MailReport:
     return report
 
 
+class CopiesNotSent(RuntimeError):
+    """Raised by the queue's job so that RQ retries it after its back-off."""
+
+
+def send_copies_job(ids: list[int]) -> dict:
+    """The queue's job: these copies, raising while any failed (RQ retries it; a copy that
+    reached MAIL_MAX_ATTEMPTS is no longer due, so the retries end with it)."""
+    report = send_emails(ids)
+    if report.failed:
+        raise CopiesNotSent(f"{report.failed} of the copies failed; retried after the back-off")
+    return {"sent": report.sent}
+
+
 @copies_due.connect
 def _send_copies_due(_app, ids: list[int]) -> None:
-    """The copies of what a transaction has just committed (app/notifications.py)."""
+    """The copies of what a transaction has just committed (app/notifications.py): handed to
+    the queue worker when there is one, so that no request waits for the SMTP server; sent
+    here otherwise, or when Redis cannot take them."""
+    try:
+        if enqueue("app.service.mailer.send_copies_job", ids,
+                   retry_intervals=current_app.config["MAIL_RETRY_SECONDS"]) is not None:
+            return
+    except Exception as error:  # noqa: BLE001 - Redis unreachable: send them in the request
+        current_app.logger.warning("e-mail copies not queued (%s); sent in the request",
+                                   type(error).__name__)
     send_emails(ids)
