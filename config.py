@@ -165,6 +165,10 @@ AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
 AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "20 per minute")
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
 
+# With the queue (REDIS_URL), a roster file larger than this is checked and imported by the
+# queue worker while the page shows the progress (app/registry/roster_jobs.py).
+ROSTER_QUEUE_BYTES = int(os.environ.get("ROSTER_QUEUE_BYTES", 1024 * 1024))
+
 # The largest request body accepted at all (roster files); image uploads have lower limits.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024
 

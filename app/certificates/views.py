@@ -57,17 +57,18 @@ class MyRegistrationView(BaseView):
         return private_download(pdf, "application/pdf", certificate_file_name(current), fallback)
 
 
-def print_certificate(registration: Registration) -> tuple[Certificate, bytes]:
+def print_certificate(registration: Registration, actor=None) -> tuple[Certificate, bytes]:
     """The one way a certificate is printed, alone or in a batch: the current version (a new
     one once the usage period ends), its signed PDF, and the audit row, committed; or
-    CertificateBlocked with nothing changed."""
+    CertificateBlocked with nothing changed. `actor`: who asked, when the queue worker
+    prints (in a request: the user)."""
     try:
         current = certificate_for_download(registration, province_today())
         pdf = signed_pdf(current)
     except CertificateBlocked:
         db.session.rollback()
         raise
-    record("certificate_download", object_type="Certificate", object_id=current.id,
+    record("certificate_download", object_type="Certificate", object_id=current.id, actor=actor,
            detail={"registration": registration.number, "version": current.version})
     db.session.commit()
     return current, pdf

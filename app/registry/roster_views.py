@@ -9,28 +9,27 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import Response, flash, redirect, request, session, url_for
+from flask import Response, abort, flash, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..audit import record
 from ..downloads import attachment
 from ..extensions import db
 from ..models import StoredFile
+from . import roster_jobs
 from .roster_import import (
     COLUMNS,
     CONTENT_TYPES,
     MAX_UPLOAD_BYTES,
     PREVIEW_ROWS,
     RosterFileError,
-    RosterImportError,
-    apply_roster,
     file_kind,
     template_csv,
     validate_roster,
 )
+from .roster_jobs import import_kept  # noqa: F401 - also the API's (roster_api.py)
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "roster_upload"
@@ -47,6 +46,18 @@ def too_large_message() -> str:
 
 def received_roster():
     """(data, kind, report) of the uploaded file, checked; or why not, as a str."""
+    received = received_file()
+    if isinstance(received, str):
+        return received
+    data, filename, kind = received
+    try:
+        return data, kind, validate_roster(data, filename)
+    except RosterFileError as error:
+        return str(error)
+
+
+def received_file():
+    """(data, filename, kind) of the uploaded file, not yet checked; or why not, as a str."""
     if (request.content_length or 0) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
         return too_large_message()
     upload = request.files.get("file")
@@ -56,8 +67,7 @@ def received_roster():
     if len(data) > MAX_UPLOAD_BYTES:
         return too_large_message()
     try:
-        kind = file_kind(upload.filename, data)
-        return data, kind, validate_roster(data, upload.filename)
+        return data, upload.filename, file_kind(upload.filename, data)
     except RosterFileError as error:
         return str(error)
 
@@ -73,36 +83,12 @@ def keep_upload(data: bytes, kind: str, replacing: int | None = None) -> int:
     return stored.id
 
 
-def import_kept(file_id: int | None):
-    """Validate the kept file again (the register may have changed) and import it: the
-    report, or why not (a str). A report that no longer passes is returned unimported."""
-    stored = db.session.get(StoredFile, file_id) if file_id is not None else None
-    if stored is None or stored.data is None:
-        return _("The uploaded file is no longer available; upload it again.")
-    # A zip workbook's content decides between .xlsx and .ods (file_kind); a compound file
-    # stored here is an .xls (an encrypted one is refused before it is kept).
-    name = "roster.csv" if stored.content_type == CONTENT_TYPES["csv"] else "roster.xls"
-    try:
-        report = validate_roster(stored.data, name)
-    except RosterFileError as error:
-        return str(error)
-    if not report.ok:
-        return report
-    db.session.delete(stored)  # removed in the same transaction as the import
-    try:
-        apply_roster(report)
-    except RosterImportError as error:
-        return str(error)
-    log.info("roster import: %s new, %s unchanged", report.imported, report.unchanged)
-    record("roster_import", object_type="QualificationCertificate", commit=True,
-           detail={"imported": report.imported, "unchanged": report.unchanged})
-    return report
-
-
 class RosterImportView(BaseView):
     route_base = "/roster"
     default_view = "upload"
     title = _l("Import qualification roster")
+    # The pages of a large file's work in the queue take the permission of the step.
+    method_permission_name = {"checking": "upload", "importing": "confirm"}
 
     def _upload_page(self, status: int = 200):
         return self.render_template(
@@ -118,10 +104,18 @@ class RosterImportView(BaseView):
     def upload(self):
         if request.method == "GET":
             return self._upload_page()
-        received = received_roster()
+        received = received_file()
         if isinstance(received, str):
             return self._refuse(received)
-        data, kind, report = received
+        data, filename, kind = received
+        if roster_jobs.queued(len(data)):  # a large file is checked by the queue worker
+            file_id = session[SESSION_KEY] = keep_upload(data, kind, session.pop(SESSION_KEY,
+                                                                                 None))
+            return redirect(url_for(".checking", job_id=roster_jobs.start_check(file_id, filename)))
+        try:
+            report = validate_roster(data, filename)
+        except RosterFileError as error:
+            return self._refuse(str(error))
         file_id = None
         if report.ok and report.new:  # one pending upload per session
             file_id = session[SESSION_KEY] = keep_upload(data, kind, session.pop(SESSION_KEY,
@@ -137,7 +131,14 @@ class RosterImportView(BaseView):
     @has_access
     def confirm(self):
         file_id = request.form.get("file_id", type=int)
-        result = import_kept(file_id if file_id == session.get(SESSION_KEY) else None)
+        file_id = file_id if file_id == session.get(SESSION_KEY) else None
+        size = roster_jobs.kept_size(file_id)
+        if size is not None and roster_jobs.queued(size):  # imported by the queue worker
+            session.pop(SESSION_KEY, None)  # a second press starts nothing more
+            return redirect(url_for(".importing", job_id=roster_jobs.start_import(file_id)))
+        return self._imported(import_kept(file_id))
+
+    def _imported(self, result):
         if isinstance(result, str):
             return self._refuse(result)
         if not result.imported and not result.ok:
@@ -148,6 +149,32 @@ class RosterImportView(BaseView):
         flash(_("Imported %(new)s new certificates; %(unchanged)s were already on file and "
                 "unchanged.", new=result.imported, unchanged=result.unchanged), "success")
         return redirect(url_for("QualificationCertificateAdminView.list"))
+
+    @expose("/checking/<job_id>", methods=["GET"])
+    @has_access
+    def checking(self, job_id: str):
+        state = roster_jobs.state(job_id, "roster_check")
+        if state is None or state.status in ("waiting", "running", "failed"):
+            return self._job_page(state, _("Checking the file"))
+        report, file_id = state.result
+        if file_id is None or file_id != session.get(SESSION_KEY):
+            file_id = None  # nothing to import, or another upload since
+        return self._preview(report, file_id)
+
+    @expose("/importing/<job_id>", methods=["GET"])
+    @has_access
+    def importing(self, job_id: str):
+        state = roster_jobs.state(job_id, "roster_import")
+        if state is None or state.status in ("waiting", "running", "failed"):
+            return self._job_page(state, _("Importing the file"))
+        return self._imported(state.result)
+
+    def _job_page(self, state, what: str):
+        if state is None:
+            abort(404)
+        return self.render_template("job_progress.html", title=self.title, what=what,
+                                    state=state, stages=roster_jobs.STAGES,
+                                    again=url_for(".upload"))
 
     @expose("/template", methods=["GET"])
     @has_access
