@@ -157,3 +157,51 @@ def test_back_to_the_list_keeps_its_search(live_server, actors):
     assert reviewer.page.url.endswith("/acceptancequeueview/list/" + search)
     text = reviewer.shot("back-to-the-searched-list")
     assert "记录数目: 1" in " ".join(text.split())  # ent_a's other row, not ent_b's
+
+
+def test_a_large_batch_of_certificates_is_printed_by_the_queue_worker(live_server, actors,
+                                                                      redis_url, tmp_path):
+    """With the queue, more than five ticked certificates are printed by a real `flask queue
+    worker`: the page waits for it (reloading itself), then offers the zip, which the
+    browser downloads and which is read back here."""
+    import datetime as dt
+    from pathlib import Path
+
+    from app.operations.queue import _connection
+    from tests.deployment.hosts import Deployment, deployment_env
+    from tests.workflow_support import put_registration
+
+    app = live_server.app
+    app.config.update(REDIS_URL=redis_url)
+    ent = enterprise_of("ent_a", app)
+    registrations = [put_registration(with_real_images(make_applicant(app, f"qb{n}", ent)), ent,
+                                      [dt.date(2029, 6, 30)]) for n in range(6)]
+    numbers = {r.number for r in registrations}
+    deployment = Deployment(deployment_env(
+        app.config["SQLALCHEMY_DATABASE_URI"], redis_url, Path(app.config["INSTANCE_DIR"]),
+        PUBLIC_BASE_URL=live_server.url), tmp_path)
+    try:
+        clerk = actors("enterprise").login("ent_a", PASSWORD)
+        clerk.open("/enterpriseregistrationview/list/?psize_EnterpriseRegistrationView=100")
+        tick(clerk, [r.id for r in registrations])
+        open_menu(clerk)
+        with clerk.page.expect_navigation():
+            clerk.page.click("a.batch_print_menu_item")
+        assert "/enterpriseregistrationview/batch_print/" in clerk.page.url
+        waiting = _at_both_widths(clerk, "batch-print-waiting")
+        assert "正在排队，等待后台处理…" in waiting
+        deployment.start_worker()
+        clerk.page.wait_for_selector("a.batch-download", timeout=90_000)
+        result = _at_both_widths(clerk, "batch-print-queued-result")
+        assert "已打印：6 份；未打印：0 份。" in result
+        with clerk.page.expect_download() as download_info:
+            clerk.page.click("a.batch-download")
+        download = download_info.value
+        assert download.suggested_filename.endswith("（6份）.zip"), download.suggested_filename
+        archive = zipfile.ZipFile(download.path())
+        texts = "".join(PdfReader(io.BytesIO(archive.read(n))).pages[0].extract_text()
+                        for n in archive.namelist())
+        assert len(archive.namelist()) == 6 and all(number in texts for number in numbers)
+    finally:
+        deployment.stop_all()
+        _connection.cache_clear()

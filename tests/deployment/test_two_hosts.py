@@ -17,7 +17,7 @@ from app.enums import ApplicationState as S
 from app.extensions import db
 from app.models import Application, Decision, Notification
 from app.workflow import ENTERPRISE_CHECKS
-from tests import logins
+from tests import logins, people
 from tests.conftest import app_config
 from tests.deployment.hosts import Deployment, TcpRelay, call, deployment_env, free_port, wait_until
 from tests.logins import api_login_body, login_live
@@ -116,6 +116,21 @@ def test_a_session_opened_on_one_host_works_on_the_other(province):
     status, url, page = on_b.get("/acceptancequeueview/list/")
     assert status == 200 and "/login" not in url and "reviewer" in page
     assert logins.LiveSession(host_b.url).get("/acceptancequeueview/list/")[1].count("/login")
+
+
+def test_the_access_log_and_the_audit_row_of_a_request_share_its_id(province):
+    """gunicorn.conf.py's access log line carries the id the app answered and stored."""
+    from app.models import AuditLog
+
+    host_a = province["hosts"][0]
+    login_live(host_a.url, "approver")
+    db.session.remove()
+    row = db.session.scalar(sa.select(AuditLog).where(AuditLog.actor_name == "approver",
+                                                      AuditLog.request_id.is_not(None))
+                            .order_by(AuditLog.id.desc()).limit(1))
+    lines = [line for line in host_a.log.read_text().splitlines() if row.request_id in line]
+    assert any('"POST /login/' in line for line in lines), lines
+    assert all(people.ID_A not in line for line in host_a.log.read_text().splitlines())
 
 
 def test_a_rate_limit_counts_across_both_hosts_together(province):
