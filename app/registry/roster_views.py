@@ -154,7 +154,7 @@ class RosterImportView(BaseView):
     @has_access
     def checking(self, job_id: str):
         state = roster_jobs.state(job_id, "roster_check")
-        if state is None or state.status in ("waiting", "running", "failed"):
+        if not self._finished(state):
             return self._job_page(state, _("Checking the file"))
         report, file_id = state.result
         if file_id is None or file_id != session.get(SESSION_KEY):
@@ -165,9 +165,12 @@ class RosterImportView(BaseView):
     @has_access
     def importing(self, job_id: str):
         state = roster_jobs.state(job_id, "roster_import")
-        if state is None or state.status in ("waiting", "running", "failed"):
-            return self._job_page(state, _("Importing the file"))
-        return self._imported(state.result)
+        return self._imported(state.result) if self._finished(state) else \
+            self._job_page(state, _("Importing the file"))
+
+    @staticmethod
+    def _finished(state) -> bool:
+        return state is not None and state.status == "done"
 
     def _job_page(self, state, what: str):
         if state is None:
