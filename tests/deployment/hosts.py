@@ -88,9 +88,13 @@ class Deployment:
         return process
 
     def start_worker(self, name: str = "worker") -> Process:
+        from redis import Redis
+        from rq import Worker
+
+        redis = Redis.from_url(self.env["REDIS_URL"])
+        before = Worker.count(connection=redis)
         process = self._start(name, [str(VENV_BIN / "flask"), "queue", "worker"])
-        wait_until(lambda: "queue worker started" in process.log.read_text(errors="replace"),
-                   process, 90)
+        wait_until(lambda: Worker.count(connection=redis) > before, process, 90)  # registered
         return process
 
     def stop_all(self) -> None:
