@@ -199,8 +199,15 @@ MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 10))
 MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
 
 # Seconds between the retries of an e-mail copy that could not be sent (the queue worker's
-# back-off); without the queue the daily work retries them.
-MAIL_RETRY_SECONDS = [int(s) for s in os.environ.get("MAIL_RETRY_SECONDS", "5,15,60,300").split(",")]
+# back-off, over an hour): each retry is an attempt of MAIL_MAX_ATTEMPTS, and the worker
+# leaves at least one to the daily work, so a server down for longer still gets its copies
+# the next day. Without the queue the daily work retries them.
+MAIL_RETRY_SECONDS = [int(s) for s in os.environ.get("MAIL_RETRY_SECONDS", "60,600,3600").split(",")]
+# RedisError while counting must not become an error page: each process counts in memory
+# until Redis answers again (Flask-Limiter); Redis is waited for 2 s at most.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 # When the queue runs the daily work (lapse, reminders, copies unsent, audit purge), in the
 # province's time; without the queue cron runs `flask daily run`.
 DAILY_TASKS_AT = os.environ.get("DAILY_TASKS_AT", "01:30")

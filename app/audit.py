@@ -15,7 +15,7 @@ import decimal
 import enum
 import re
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.orm import Session
@@ -41,8 +41,10 @@ def record(action: str, *, object_type: str | None = None, object_id=None,
         actor_id=getattr(actor, "id", None),
         actor_name=_cut(getattr(actor, "username", None), 64),
         actor_role=_cut(_role_names(actor), 64),
-        client_address=request.remote_addr if has_request_context() else None,
-        request_id=g.get("request_id") if has_request_context() else None,
+        # Outside a request (the queue worker) the request that handed the work over.
+        client_address=request.remote_addr if has_request_context() else
+        g.get("client_address") if has_app_context() else None,
+        request_id=g.get("request_id") if has_app_context() else None,
         action=_cut(action, 64),
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),

@@ -202,30 +202,39 @@ def run_daily(day_iso: str | None = None) -> dict:
     claimed too, so that only one host runs it (app/operations/schedule.py)."""
     from .audit import purge
     from .certificates.lapse import lapse_expired
-    from .operations.schedule import claim_day, release_day, schedule_next_daily
+    from .operations.schedule import claim_day, finish_day, schedule_next_daily
     from .service.mailer import send_emails
     from .service.reminders import send_reminders
 
     day_iso = day_iso or province_today().isoformat()
-    if not claim_day(day_iso):
-        current_app.logger.info("daily work of %s: already run by another worker", day_iso)
-        return {"day": day_iso, "run": False}
+    day = dt.date.fromisoformat(day_iso)
     try:
-        day = dt.date.fromisoformat(day_iso)
-        lapsed = lapse_expired(day)
-        reminders = send_reminders(day)
-        mail = send_emails()
-        purged = purge(current_app.config["AUDIT_RETENTION_DAYS"])
-    except Exception:
-        release_day(day_iso)  # the retry may run it
-        raise
+        if not claim_day(day_iso):
+            current_app.logger.info("daily work of %s: already done", day_iso)
+            return {"day": day_iso, "run": False}
+        done = False
+        try:
+            lapsed = lapse_expired(day)
+            reminders = send_reminders(day)
+            mail = send_emails()
+            purged = purge(current_app.config["AUDIT_RETENTION_DAYS"])
+            done = True
+        finally:
+            finish_day(day_iso, done)  # not done: the retry may run it
     finally:
-        schedule_next_daily()  # the next day's run, whatever became of this one
+        _schedule_after(schedule_next_daily, day)  # the chain goes on, whatever became of this
     summary = {"day": day_iso, "run": True, "lapsed": lapsed.registrations,
                "reminders": sum(reminders.reminders.values()), "mail_sent": mail.sent,
                "mail_failed": mail.failed, "audit_purged": purged}
     current_app.logger.info("daily work done: %s", summary)
     return summary
+
+
+def _schedule_after(schedule, day: dt.date) -> None:
+    try:
+        schedule(after=day)
+    except Exception:  # noqa: BLE001 - the next worker to start schedules it
+        current_app.logger.exception("the next daily run could not be scheduled")
 
 
 @daily_cli.command("run")
@@ -234,7 +243,12 @@ def run_daily(day_iso: str | None = None) -> dict:
 def daily_run(today) -> None:
     """Run the daily work now (from cron when there is no queue; the queue schedules it
     itself otherwise, and a day already run is not run again)."""
-    summary = run_daily(today.date().isoformat() if today else None)
+    from .operations.schedule import DayBusy
+
+    try:
+        summary = run_daily(today.date().isoformat() if today else None)
+    except DayBusy as busy:
+        raise click.ClickException(str(busy)) from None
     click.echo(" ".join(f"{key}={value}" for key, value in summary.items()))
 
 

@@ -87,7 +87,12 @@ class BatchPrint:
         missing = gettext("The registration does not exist.")
         printed, refused = [], []
         if queued and len(ids) > PRINT_IN_REQUEST:
-            return self._print_in_the_queue(ids, missing)
+            answer = self._print_in_the_queue(ids, missing)
+            if answer is not None:
+                return answer
+            stop = too_many_or_none(ids, back, MAX_PRINT)
+            if stop is not None:
+                return stop
         for pk in ids:
             registration = self.datamodel.get(pk, self._base_filters)  # this list's scope
             if registration is None:
@@ -120,7 +125,9 @@ class BatchPrint:
                 in_scope.append(registration.id)
         job_id = jobs.start("app.certificates.batch_print.print_job", in_scope, refused,
                             current_user.id, owner=current_user.id, kind="batch_print")
-        return redirect(url_for(f"{self.endpoint}.batch_job", job_id=job_id))
+        if job_id is not None:
+            return redirect(url_for(f"{self.endpoint}.batch_job", job_id=job_id))
+        return None  # Redis is away: printed here if the batch is small enough
 
     def _queued_batch(self, job_id: str):
         if not self.appbuilder.sm.has_access(ACTION, self.class_permission_name):
@@ -167,6 +174,10 @@ def print_job(registration_ids: list[int], refused: list, actor_id: int) -> dict
     printed, refused = [], [tuple(r) for r in refused]
     for done, registration_id in enumerate(registration_ids, start=1):
         registration = db.session.get(Registration, registration_id)
+        if registration is None:  # deleted since it was ticked
+            refused.append((registration_id, "", gettext("The registration does not exist.")))
+            report("print", done, len(registration_ids))
+            continue
         try:
             current, pdf = print_certificate(registration, actor=actor)
         except CertificateBlocked as blocked:

@@ -3,10 +3,13 @@ worker while the user's page shows its progress: started for one user, readable 
 only, with its progress written by the job as it goes and its result kept for a day."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from .queue import connection, enqueue
+
+log = logging.getLogger(__name__)
 
 RESULT_KEEP = 86400
 PROGRESS_EVERY = 0.5  # seconds between two writes of the progress to Redis
@@ -27,8 +30,13 @@ class JobState:
 
 def start(path: str, *args, owner: int, kind: str, **kwargs) -> str | None:
     """Hand the work to the worker for `owner` (a user id); its job id, or None without a
-    queue (the caller then does it in the request, as it always did)."""
-    job = enqueue(path, *args, meta={"owner": owner, "kind": kind}, timeout=3600, **kwargs)
+    queue or when Redis cannot take it (the caller then does it in the request, as it
+    always did, or says to try later)."""
+    try:
+        job = enqueue(path, *args, meta={"owner": owner, "kind": kind}, timeout=3600, **kwargs)
+    except Exception as error:  # noqa: BLE001 - redis.RedisError and its socket errors
+        log.warning("%s not queued: %s", kind, type(error).__name__)
+        return None
     return job.id if job is not None else None
 
 

@@ -11,7 +11,7 @@ import importlib
 import os
 from functools import cache
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 
 QUEUE_NAME = "registry"
 _WORKER_APP: dict[str, Flask] = {}  # the app of `flask queue worker`
@@ -54,17 +54,32 @@ def enqueue(path: str, *args, retry_intervals: list[int] | None = None, job_id: 
     if queue is None:
         return None
     retry = Retry(max=len(retry_intervals), interval=retry_intervals) if retry_intervals else None
+    meta = {**kwargs.pop("meta", {}), **_origin()}
     return queue.enqueue(run_job, path, *args, retry=retry, job_id=job_id, job_timeout=timeout,
-                         result_ttl=86400, failure_ttl=7 * 86400, **kwargs)
+                         result_ttl=86400, failure_ttl=7 * 86400, meta=meta, **kwargs)
+
+
+def _origin() -> dict:
+    """The request that handed the work over: its id and client address go on the audit
+    rows the job writes (app/audit.py), as on the request's own."""
+    if not has_request_context():
+        return {}
+    return {"request_id": g.get("request_id"), "client_address": request.remote_addr}
 
 
 def run_job(path: str, *args, **kwargs):
     """What the worker runs: `path` inside the app's context (a fresh one: its own session)."""
     module, _dot, name = path.rpartition(".")
     function = getattr(importlib.import_module(module), name)
+    from rq import get_current_job
+
     app = current_app._get_current_object() if has_app_context() else worker_app()
     _own_connections(app)
+    job = get_current_job()
     with app.app_context():
+        if job is not None:
+            g.request_id = job.meta.get("request_id")
+            g.client_address = job.meta.get("client_address")
         return function(*args, **kwargs)
 
 

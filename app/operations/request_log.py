@@ -25,7 +25,8 @@ WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{8,64}")
 # whose key names a secret: what a log line must never carry.
 ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{9}[0-9Xx](?![0-9A-Za-z])")
 SECRET_PAIR = re.compile(r"((?:pass(?:word|wd)?|token|secret|api_?key|authorization|otp)"
-                         r"[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+", re.IGNORECASE)
+                         r"[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?)[^\s\"',;&]+",
+                         re.IGNORECASE)
 FORMAT = "%(asctime)s %(levelname)s %(name)s request=%(request_id)s user=%(user_id)s %(message)s"
 
 

@@ -83,8 +83,8 @@ def check_job(file_id: int, filename: str):
     try:
         report = validate_roster(stored.data, filename, progress=jobs.Reporter())
     except RosterFileError as error:
-        return str(error), None
-    if report.ok and report.new:
+        report = str(error)
+    if not isinstance(report, str) and report.ok and report.new:
         return _slim(report), file_id
     db.session.delete(stored)  # nothing to confirm: not kept
     db.session.commit()
@@ -97,12 +97,12 @@ def import_job(file_id: int, actor_id: int):
 
 
 # ---------------------------------------------------------------- the pages' side
-def start_check(file_id: int, filename: str) -> str:
+def start_check(file_id: int, filename: str) -> str | None:
     return jobs.start("app.registry.roster_jobs.check_job", file_id, filename,
                       owner=current_user.id, kind="roster_check")
 
 
-def start_import(file_id: int) -> str:
+def start_import(file_id: int) -> str | None:
     return jobs.start("app.registry.roster_jobs.import_job", file_id, current_user.id,
                       owner=current_user.id, kind="roster_import")
 

@@ -111,7 +111,9 @@ class RosterImportView(BaseView):
         if roster_jobs.queued(len(data)):  # a large file is checked by the queue worker
             file_id = session[SESSION_KEY] = keep_upload(data, kind, session.pop(SESSION_KEY,
                                                                                  None))
-            return redirect(url_for(".checking", job_id=roster_jobs.start_check(file_id, filename)))
+            job_id = roster_jobs.start_check(file_id, filename)
+            if job_id is not None:  # else Redis is away: checked here, as without a queue
+                return redirect(url_for(".checking", job_id=job_id))
         try:
             report = validate_roster(data, filename)
         except RosterFileError as error:
@@ -133,9 +135,11 @@ class RosterImportView(BaseView):
         file_id = request.form.get("file_id", type=int)
         file_id = file_id if file_id == session.get(SESSION_KEY) else None
         size = roster_jobs.kept_size(file_id)
-        if size is not None and roster_jobs.queued(size):  # imported by the queue worker
+        job_id = roster_jobs.start_import(file_id) if size is not None and \
+            roster_jobs.queued(size) else None  # imported by the queue worker
+        if job_id is not None:
             session.pop(SESSION_KEY, None)  # a second press starts nothing more
-            return redirect(url_for(".importing", job_id=roster_jobs.start_import(file_id)))
+            return redirect(url_for(".importing", job_id=job_id))
         return self._imported(import_kept(file_id))
 
     def _imported(self, result):
@@ -157,6 +161,8 @@ class RosterImportView(BaseView):
         if not self._finished(state):
             return self._job_page(state, _("Checking the file"))
         report, file_id = state.result
+        if isinstance(report, str):  # the file as a whole could not be read
+            return self._refuse(report)
         if file_id is None or file_id != session.get(SESSION_KEY):
             file_id = None  # nothing to import, or another upload since
         return self._preview(report, file_id)

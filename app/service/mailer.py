@@ -194,6 +194,12 @@ def send_emails(ids: Iterable[int] | None = None) -> MailReport:
     return report
 
 
+def retry_intervals() -> list[int]:
+    """The worker's retries, leaving the daily work one attempt of MAIL_MAX_ATTEMPTS."""
+    config = current_app.config
+    return config["MAIL_RETRY_SECONDS"][:max(0, config["MAIL_MAX_ATTEMPTS"] - 2)]
+
+
 class CopiesNotSent(RuntimeError):
     """Raised by the queue's job so that RQ retries it after its back-off."""
 
@@ -214,7 +220,7 @@ def _send_copies_due(_app, ids: list[int]) -> None:
     here otherwise, or when Redis cannot take them."""
     try:
         if enqueue("app.service.mailer.send_copies_job", ids,
-                   retry_intervals=current_app.config["MAIL_RETRY_SECONDS"]) is not None:
+                   retry_intervals=retry_intervals()) is not None:
             return
     except Exception as error:  # noqa: BLE001 - Redis unreachable: send them in the request
         current_app.logger.warning("e-mail copies not queued (%s); sent in the request",

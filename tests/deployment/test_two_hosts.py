@@ -130,7 +130,13 @@ def test_the_access_log_and_the_audit_row_of_a_request_share_its_id(province):
                             .order_by(AuditLog.id.desc()).limit(1))
     lines = [line for line in host_a.log.read_text().splitlines() if row.request_id in line]
     assert any('"POST /login/' in line for line in lines), lines
-    assert all(people.ID_A not in line for line in host_a.log.read_text().splitlines())
+    # A failed login under an ID number as username: FAB logs "Login Failed for user: %s".
+    status, _answer = call(host_a.url + "/api/v1/security/login", "POST",
+                           {"username": people.ID_A, "password": "wrong", "provider": "db"})
+    assert status == 401
+    log = host_a.log.read_text()
+    assert "Login Failed for user: " + people.ID_A[:6] + "********" in log
+    assert people.ID_A not in log
 
 
 def test_a_rate_limit_counts_across_both_hosts_together(province):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import AuditLog, QualificationCertificate
+from app.models import AuditLog, QualificationCertificate, StoredFile
 from app.operations.worker import work
 from tests.registry.test_roster_import import ROWS, count_in, csv_bytes, file_id_in, upload
 from tests.workflow_support import make_certificate_holder
@@ -54,6 +54,17 @@ def test_a_large_roster_is_checked_and_imported_by_the_worker(queued_app, login)
     assert audit.actor_name == "reviewer" and audit.detail["imported"] == 4  # who confirmed
 
 
+def test_a_large_file_that_cannot_be_read_says_why_after_the_check(queued_app, login):
+    queued_app.config["ROSTER_QUEUE_BYTES"] = 10
+    client = login("reviewer")
+    files = db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile))
+    checking = _location(upload(client, csv_bytes([]), "名单.csv"))  # a header, no rows
+    _run_worker(queued_app)
+    assert _location(client.get(checking)).endswith("/roster/upload")
+    assert "文件只有表头，没有数据行。" in client.get("/roster/upload").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == files
+
+
 def test_another_user_cannot_see_a_roster_job(queued_app, login):
     queued_app.config["ROSTER_QUEUE_BYTES"] = 100
     checking = _location(upload(login("reviewer"), csv_bytes(ROWS), "名单.csv"))
@@ -65,8 +76,9 @@ def test_another_user_cannot_see_a_roster_job(queued_app, login):
 def test_a_batch_is_printed_by_the_worker_into_a_zip_the_page_offers(queued_app, login):
     holders = [make_certificate_holder(queued_app, login, f"q{n}") for n in range(6)]
     client = login("ent_a")
-    page = _location(client.post("/enterpriseregistrationview/action_post", data={
-        "action": "batch_print", "rowid": [str(r.id) for _p, r in holders]}))
+    asked = client.post("/enterpriseregistrationview/action_post", data={
+        "action": "batch_print", "rowid": [str(r.id) for _p, r in holders]})
+    page = _location(asked)
     assert "/enterpriseregistrationview/batch_print/" in page
     assert "正在排队" in client.get(page).get_data(as_text=True)
 
@@ -82,7 +94,8 @@ def test_a_batch_is_printed_by_the_worker_into_a_zip_the_page_offers(queued_app,
                     for p in PdfReader(io.BytesIO(archive.read(n))).pages)
     assert all(r.number in texts for _p, r in holders)  # each holder's certificate, read back
     prints = db.session.scalars(sa.select(AuditLog).filter_by(action="certificate_download"))
-    assert {row.actor_name for row in prints} == {"ent_a"}  # the one who asked, not the worker
+    assert {(row.actor_name, row.request_id) for row in prints} == {
+        ("ent_a", asked.headers["X-Request-Id"])}  # who asked, and the request that asked
 
     assert login("ent_b").get(page).status_code == 404
     assert login("ent_b").get(download).status_code == 404

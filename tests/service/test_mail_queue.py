@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.enums import ApplicationState as S
 from app.extensions import db
 from app.models import Notification
-from app.operations.queue import task_queue
+from app.operations.queue import _connection, task_queue
 from app.operations.worker import work
 from tests.service.test_mail import applicant, contact_addresses, states  # noqa: F401 - fixtures
 from tests.workflow_support import act, enterprise_of, put_application
@@ -50,3 +50,15 @@ def test_a_copy_the_server_refused_is_retried_after_the_back_off(
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.email_state == "failed")) == 2
+
+
+def test_copies_are_sent_by_the_request_when_redis_is_away(app, applicant, smtp_server):  # noqa: F811
+    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"
+    try:
+        person, me = applicant
+        app_id = put_application(person, enterprise_of("ent_a", app), S.draft)
+        assert act(me, app_id, "submit").status_code == 200
+        assert states(kind="submit") == [("sent", 1), ("sent", 1)]
+        assert len(smtp_server.received) == 2
+    finally:
+        _connection.cache_clear()
