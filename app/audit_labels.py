@@ -55,4 +55,14 @@ def detail_text(detail) -> Markup:
         return Markup("")
     if not isinstance(detail, dict):
         return Markup("%s") % detail
-    return Markup("<br>").join(Markup("%s：%s") % (key, value) for key, value in detail.items())
+    return Markup("<br>").join(
+        Markup("%s：%s") % (DETAIL_KEYS.get(key, key),
+                            DETAIL_VALUES.get((key, value), value) if isinstance(value, str) else value)
+        for key, value in detail.items())
+
+
+# Detail keys and values that are words, not data, said in the reader's language; any other
+# key is shown as recorded.
+DETAIL_KEYS = {"with": _l("Verified with")}
+DETAIL_VALUES = {("with", "totp"): _l("Authenticator code"),
+                 ("with", "recovery"): _l("Recovery code")}
