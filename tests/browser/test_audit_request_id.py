@@ -13,8 +13,8 @@ from tests.people import PASSWORD
 def test_the_auditor_sees_the_request_id_of_an_audit_row(live_server, actors):
     for phone in (False, True):
         auditor = actors("auditor", phone=phone)
-        answers = []
-        auditor.page.on("response", lambda r: answers.append(r.headers.get("x-request-id")))
+        answers: list = []
+        auditor.page.on("response", lambda r, seen=answers: seen.append(r.headers.get("x-request-id")))
         auditor.login("auditor", PASSWORD)
         db.session.expire_all()
         row = db.session.scalar(sa.select(AuditLog).where(AuditLog.actor_name == "auditor",
